@@ -1,0 +1,63 @@
+"""Benchmarks: ``python -m infralab.bench [topic ...] [--json]``.
+
+Speed in this course is measured here, never asserted in timed tests. Each registered benchmark
+times one heavy kernel on the current backend against its NumPy baseline, in the same run as a
+STREAM-style triad that measures this machine's memory bandwidth, and returns one record:
+
+``kernel`` (``topic.kernel``), ``backend``, ``size``, ``seconds``, ``baseline_seconds``,
+``speedup`` (baseline / kernel), and where meaningful ``items_per_second``, ``effective_GBps``
+and ``fraction_of_triad``, plus free-form ``notes``. Ratios measured in one run are what to
+compare across machines: absolute seconds on a shared 2-core machine are noisy.
+
+Topic modules register with :func:`register`; see ``_core.py`` for the smallest example.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+#: topic -> list of benchmark functions; each takes the context dict and returns a list of records.
+REGISTRY: dict[str, list[Callable[[dict], list[dict]]]] = {}
+
+
+def register(topic: str):
+    """Decorator: add a benchmark function to ``topic``'s list."""
+    def deco(fn):
+        REGISTRY.setdefault(topic, []).append(fn)
+        return fn
+    return deco
+
+
+def best_time(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:
+    """Best wall-clock seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def record(ctx: dict, kernel: str, size: str, seconds: float, baseline_seconds: float | None,
+           *, baseline: str = "numpy", items: float | None = None, bytes_moved: float | None = None,
+           backend: str | None = None, **notes) -> dict:
+    """Build one benchmark record (see the module docstring for the fields)."""
+    rec = {
+        "kernel": kernel,
+        "backend": backend or ctx["backend"],
+        "size": size,
+        "seconds": seconds,
+        "baseline": baseline,
+        "baseline_seconds": baseline_seconds,
+        "speedup": (baseline_seconds / seconds) if baseline_seconds else None,
+    }
+    if items is not None:
+        rec["items_per_second"] = items / seconds
+    if bytes_moved is not None:
+        rec["effective_GBps"] = bytes_moved / seconds / 1e9
+        rec["fraction_of_triad"] = rec["effective_GBps"] / ctx["triad_GBps"]
+    rec.update(notes)
+    return rec

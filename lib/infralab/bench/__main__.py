@@ -1,0 +1,73 @@
+"""Command line: ``python -m infralab.bench [topic ...] [--json]`` (see :mod:`infralab.bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+
+from .. import backend, stream
+from . import REGISTRY
+
+TOPIC_MODULES = ("_core", "_network", "_thermal")
+
+
+def _load_topics() -> None:
+    for name in TOPIC_MODULES:
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:  # a topic not written yet
+            if exc.name != f"{__package__}.{name}":
+                raise
+
+
+def _fmt(rec: dict) -> str:
+    parts = [f"{rec['kernel']:<24} {rec['backend']:<8} {rec['size']:<26} {rec['seconds']*1e3:10.2f} ms"]
+    if rec.get("speedup") is not None:
+        parts.append(f"x{rec['speedup']:7.1f} vs {rec['baseline']}")
+    if "items_per_second" in rec:
+        parts.append(f"{rec['items_per_second']:.3g} items/s")
+    if "effective_GBps" in rec:
+        parts.append(f"{rec['effective_GBps']:6.1f} GB/s = {rec['fraction_of_triad']:.2f} of triad")
+    return "  ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_topics()
+    parser = argparse.ArgumentParser(prog="python -m infralab.bench",
+                                     description="Time infralab's kernels against NumPy on this machine.")
+    parser.add_argument("topics", nargs="*", metavar="topic",
+                        help=f"topics to run (default all): {', '.join(sorted(REGISTRY))}")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of records")
+    args = parser.parse_args(argv)
+    unknown = [t for t in args.topics if t not in REGISTRY]
+    if unknown:
+        parser.error(f"unknown topic(s) {unknown}; choose from {sorted(REGISTRY)}")
+    topics = args.topics or sorted(REGISTRY)
+
+    info = backend.info()
+    t0 = time.perf_counter()
+    triad = stream.measure_triad_bandwidth()
+    ctx = {"backend": info["backend"], "triad_GBps": triad["GBps"]}
+    records = []
+    for topic in topics:
+        for fn in REGISTRY[topic]:
+            records.extend(fn(ctx))
+    for rec in records:
+        rec["triad_GBps"] = triad["GBps"]
+    if args.json:
+        json.dump(records, sys.stdout, indent=1)
+        print()
+    else:
+        print(f"backend={info['backend']} cpu_threads={info['cpu_threads']} gpu={info['gpu_name']} "
+              f"triad={triad['GBps']:.1f} GB/s")
+        for rec in records:
+            print(_fmt(rec))
+        print(f"total {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

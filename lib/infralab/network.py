@@ -1,0 +1,617 @@
+"""Networking for training at scale: collective cost, ECMP versus packet spraying, tail latency.
+
+Notebook 01 calls these functions. Four models, each small enough to read:
+
+1. **Collectives (alpha-beta model).** :func:`allreduce_time` prices an all-reduce of ``n`` bytes on
+   ``p`` ranks as latency steps times ``alpha`` plus bytes over bandwidth (Thakur, Rabenseifner &
+   Gropp 2005). :func:`crossover_bytes` finds where the two terms are equal, :func:`bus_bandwidth`
+   converts a measured time into nccl-tests' ``algbw``/``busbw``.
+2. **Training step.** :func:`training_step` adds the all-reduce of the gradients (split into buckets)
+   to the compute time, hiding part of it behind compute; :func:`time_to_train_saving` compares two
+   latencies, as the article compares 8 us and 6 us.
+3. **Flow hashing versus spraying.** ECMP hashes each flow onto one of ``n`` equal paths: balls into
+   bins. :func:`ecmp_expected_used_paths` and :func:`ecmp_no_collision_probability` are the exact
+   formulas; :func:`simulate_ecmp` and :func:`simulate_spraying` are Monte Carlo runs of one numba
+   kernel (``_bins_cpu``) whose CUDA twin (``_bins_cuda``) sits beside it.
+4. **Tail latency under loss.** :func:`simulate_message_latency` draws per-packet queueing delays and
+   losses, retransmitting after a timeout (kernel-TCP-like, milliseconds) or quickly (SRD-like,
+   microseconds); a collective waits for its slowest message (:func:`collective_step_latency`).
+
+All Monte Carlo kernels draw from the counter-based generator in :mod:`infralab._rng`, so the
+same seed gives the same numbers on the CPU and on the GPU.
+
+References
+----------
+R. Thakur, R. Rabenseifner, W. Gropp, "Optimization of Collective Communication Operations in
+MPICH", IJHPCA 19(1), 2005. L. Shalev et al., "A Cloud-Optimized Transport Protocol for Elastic
+and Scalable HPC", IEEE Micro 40(6), 2020. M. Raab, A. Steger, "Balls into Bins -- A Simple and
+Tight Analysis", RANDOM 1998. NVIDIA nccl-tests, doc/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import cuda, njit, prange
+
+from . import _checks, _rng
+from . import backend as _backend
+
+ALGORITHMS = ("ring", "halving_doubling", "tree")
+COLLECTIVES = ("allreduce", "allgather", "reducescatter")
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Collectives: the alpha-beta model
+# --------------------------------------------------------------------------------------------
+
+def _alpha_beta_terms(n_ranks: int, algorithm: str) -> tuple[float, float]:
+    """(latency steps, bytes-over-bandwidth multiplier) of one all-reduce on ``n_ranks`` ranks."""
+    p = n_ranks
+    if p == 1:
+        return 0.0, 0.0
+    steps = math.ceil(math.log2(p))
+    if algorithm == "ring":
+        return 2.0 * (p - 1), 2.0 * (p - 1) / p
+    if algorithm == "halving_doubling":
+        return 2.0 * steps, 2.0 * (p - 1) / p
+    return 2.0 * steps, 2.0  # tree
+
+
+def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
+    return (_checks.integer("n_ranks", n_ranks, low=1),
+            _checks.nonnegative("latency_s", latency_s),
+            _checks.positive("bandwidth_Bps", bandwidth_Bps),
+            _checks.choice("algorithm", algorithm, ALGORITHMS))
+
+
+def _bytes_arg(nbytes):
+    if np.ndim(nbytes) == 0:
+        return _checks.nonnegative("nbytes", nbytes), True
+    arr = _checks.float_array("nbytes", nbytes)
+    if np.any(arr < 0):
+        raise ValueError("nbytes must be >= 0 everywhere")
+    return arr, False
+
+
+def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
+                   algorithm: str = "ring"):
+    """Time of one all-reduce in the alpha-beta (Hockney) model.
+
+    Parameters
+    ----------
+    nbytes : float or array_like
+        Message size per rank, bytes (>= 0). An array gives an array of times.
+    n_ranks : int
+        Number of ranks p (>= 1). One rank costs 0 s.
+    latency_s : float
+        Per-message latency alpha, seconds (>= 0).
+    bandwidth_Bps : float
+        Link bandwidth B per rank, bytes/s (> 0).
+    algorithm : {"ring", "halving_doubling", "tree"}
+        * ``"ring"``: ``2(p-1)·alpha + 2((p-1)/p)·n/B`` (reduce-scatter then all-gather around a ring).
+        * ``"halving_doubling"``: Rabenseifner's recursive halving then doubling,
+          ``2·ceil(log2 p)·alpha + 2((p-1)/p)·n/B``. For p not a power of two MPICH first folds
+          the extra ranks into their neighbours, which adds steps; we count that as rounding
+          ``log2 p`` up, and keep the bandwidth term (a slight underestimate for such p).
+        * ``"tree"``: our model of a pipelined reduce then broadcast along NCCL's double binary
+          tree, ``2·ceil(log2 p)·alpha + 2·n/B``: logarithmic latency, full bandwidth but without
+          the ring's (p-1)/p saving. NCCL publishes no closed form; this is an assumption.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Seconds.
+
+    Raises
+    ------
+    ValueError
+        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm.
+
+    Examples
+    --------
+    The check from the facts file: p = 8, n = 1 GB, B = 50 GB/s, alpha = 5 us gives 35.07 ms.
+
+    >>> round(allreduce_time(1e9, 8, 5e-6, 50e9) * 1e3, 2)
+    35.07
+    """
+    n, scalar = _bytes_arg(nbytes)
+    p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
+    steps, mult = _alpha_beta_terms(p, algo)
+    t = steps * alpha + mult * n / bw
+    return float(t) if scalar else t
+
+
+def crossover_bytes(n_ranks: int, latency_s: float, bandwidth_Bps: float,
+                    algorithm: str = "ring") -> float:
+    """Message size (bytes) at which the latency and bandwidth terms of the all-reduce are equal.
+
+    Below it the collective is latency-bound (alpha matters), above it bandwidth-bound.
+    Returns ``inf``-free 0.0 for a single rank.
+    """
+    p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
+    steps, mult = _alpha_beta_terms(p, algo)
+    return 0.0 if mult == 0 else steps * alpha * bw / mult
+
+
+def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str = "allreduce") -> dict:
+    """nccl-tests' algorithm and bus bandwidth of a measured collective.
+
+    ``algbw = S/t``; ``busbw = algbw · 2(p-1)/p`` for all-reduce and ``· (p-1)/p`` for all-gather and
+    reduce-scatter, so that busbw can be compared with the link's own bandwidth whatever p is.
+
+    Returns
+    -------
+    dict
+        ``algbw_Bps`` and ``busbw_Bps``, bytes/s.
+    """
+    s = _checks.nonnegative("nbytes", nbytes)
+    t = _checks.positive("seconds", seconds)
+    p = _checks.integer("n_ranks", n_ranks, low=1)
+    c = _checks.choice("collective", collective, COLLECTIVES)
+    algbw = s / t
+    factor = 2.0 * (p - 1) / p if c == "allreduce" else (p - 1) / p
+    return {"algbw_Bps": algbw, "busbw_Bps": algbw * factor}
+
+
+# --------------------------------------------------------------------------------------------
+# 2. From latency to time-to-train
+# --------------------------------------------------------------------------------------------
+
+def compute_time_per_step(n_params: float, tokens_per_step: float, n_gpus: int,
+                          peak_flops: float, mfu: float) -> float:
+    """Seconds of compute per training step: ``6·N·T / (gpus · peak · MFU)``.
+
+    Parameters
+    ----------
+    n_params : float
+        Model parameters N (> 0).
+    tokens_per_step : float
+        Global batch, tokens (> 0).
+    n_gpus : int
+        Accelerators sharing the step (>= 1).
+    peak_flops : float
+        Peak FLOP/s of one accelerator (> 0).
+    mfu : float
+        Model FLOPs utilization, 0 < mfu <= 1 (an assumption: 0.3-0.5 is typical of large runs).
+    """
+    n = _checks.positive("n_params", n_params)
+    t = _checks.positive("tokens_per_step", tokens_per_step)
+    g = _checks.integer("n_gpus", n_gpus, low=1)
+    peak = _checks.positive("peak_flops", peak_flops)
+    u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
+    return 6.0 * n * t / (g * peak * u)
+
+
+def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: float,
+                  bandwidth_Bps: float, *, bytes_per_param: float = 2.0, bucket_bytes: float = 25e6,
+                  overlap: float = 0.8, algorithm: str = "ring") -> dict:
+    """One data-parallel training step: compute plus the gradient all-reduce that is not hidden.
+
+    The gradients (``n_params · bytes_per_param`` bytes) are all-reduced in buckets of
+    ``bucket_bytes`` (as PyTorch DDP does, 25 MB by default), so the latency term is paid once per
+    bucket. Up to ``overlap · compute_s`` of communication hides behind the backward pass:
+    ``exposed = comm - min(comm, overlap · compute_s)``.
+
+    Parameters
+    ----------
+    n_params : float
+        Model parameters (> 0).
+    n_ranks : int
+        Ranks in the data-parallel all-reduce (>= 1).
+    compute_s : float
+        Compute time of one step, seconds (>= 0); see :func:`compute_time_per_step`.
+    latency_s, bandwidth_Bps : float
+        Per-message latency (s, >= 0) and per-rank bandwidth (bytes/s, > 0).
+    bytes_per_param : float
+        Gradient bytes per parameter (2 for bf16), > 0.
+    bucket_bytes : float
+        Bucket size, bytes (> 0).
+    overlap : float
+        Fraction of the compute time that communication can hide behind, 0..1.
+    algorithm : {"ring", "halving_doubling", "tree"}
+        See :func:`allreduce_time`.
+
+    Returns
+    -------
+    dict
+        ``compute_s``, ``comm_s`` (all buckets), ``latency_part_s`` (the alpha terms), ``exposed_s``,
+        ``step_s`` and ``n_buckets``.
+    """
+    n = _checks.positive("n_params", n_params)
+    compute = _checks.nonnegative("compute_s", compute_s)
+    bpp = _checks.positive("bytes_per_param", bytes_per_param)
+    bucket = _checks.positive("bucket_bytes", bucket_bytes)
+    ov = _checks.real("overlap", overlap, low=0.0, high=1.0)
+    p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
+    grad_bytes = n * bpp
+    n_buckets = max(1, math.ceil(grad_bytes / bucket))
+    per_bucket = allreduce_time(grad_bytes / n_buckets, p, alpha, bw, algo)
+    comm = n_buckets * per_bucket
+    steps, _ = _alpha_beta_terms(p, algo)
+    exposed = comm - min(comm, ov * compute)
+    return {"compute_s": compute, "comm_s": comm, "latency_part_s": n_buckets * steps * alpha,
+            "exposed_s": exposed, "step_s": compute + exposed, "n_buckets": n_buckets}
+
+
+def time_to_train_saving(latency_before_s: float, latency_after_s: float, **step_kwargs) -> float:
+    """Fractional cut in time-to-train when the latency drops, all else equal.
+
+    ``1 - step(after) / step(before)``, with both steps from :func:`training_step` and the same
+    ``step_kwargs`` (``n_params``, ``n_ranks``, ``compute_s``, ``bandwidth_Bps``, ...). A fixed
+    number of steps is assumed, so the step-time ratio is the time-to-train ratio.
+
+    Examples
+    --------
+    >>> kw = dict(n_params=1e9, n_ranks=4000, compute_s=0.0, bandwidth_Bps=50e9, overlap=0.0)
+    >>> round(time_to_train_saving(8e-6, 6e-6, **kw), 3) > 0
+    True
+    """
+    before = training_step(latency_s=latency_before_s, **step_kwargs)["step_s"]
+    after = training_step(latency_s=latency_after_s, **step_kwargs)["step_s"]
+    return 0.0 if before == 0 else 1.0 - after / before
+
+
+# --------------------------------------------------------------------------------------------
+# 3. ECMP as balls into bins, and packet spraying
+# --------------------------------------------------------------------------------------------
+
+def ecmp_expected_used_paths(n_paths: int, n_flows: int) -> float:
+    """Expected number of paths carrying at least one flow: ``n·(1 - (1 - 1/n)^m)``.
+
+    Examples
+    --------
+    >>> round(ecmp_expected_used_paths(8, 8), 4)
+    5.2511
+    """
+    n = _checks.integer("n_paths", n_paths, low=1)
+    m = _checks.integer("n_flows", n_flows, low=0)
+    return n * (1.0 - (1.0 - 1.0 / n) ** m)
+
+
+def ecmp_no_collision_probability(n_paths: int, n_flows: int) -> float:
+    """Probability that no two of ``m`` flows share a path: ``prod_{i<m} (1 - i/n)``.
+
+    Examples
+    --------
+    >>> round(ecmp_no_collision_probability(8, 4), 6)
+    0.410156
+    """
+    n = _checks.integer("n_paths", n_paths, low=1)
+    m = _checks.integer("n_flows", n_flows, low=0)
+    prob = 1.0
+    for i in range(m):
+        prob *= max(0.0, 1.0 - i / n)
+    return prob
+
+
+# The kernel and its CUDA twin. Trial t throws n_balls balls into n_bins bins, drawing two bin
+# indices from each 64-bit draw number t*half + j of the stream `key`, counts the balls per bin in a
+# scratch row that was allocated once outside the kernel, and records the used bins and the fullest.
+
+@njit(parallel=True, cache=True)
+def _bins_cpu(n_bins, n_balls, key, used_out, max_out, scratch):
+    n_trials = used_out.size
+    n_chunks = scratch.shape[0]
+    half = np.uint64((n_balls + 1) // 2)
+    per_chunk = (n_trials + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        counts = scratch[ch]
+        for t in range(ch * per_chunk, min(n_trials, (ch + 1) * per_chunk)):
+            counts[:] = 0
+            base = np.uint64(t) * half
+            for j in range(n_balls // 2):
+                x = _rng.draw(key, base + np.uint64(j))
+                counts[_rng.lo_index(x, n_bins)] += 1
+                counts[_rng.hi_index(x, n_bins)] += 1
+            if n_balls % 2 == 1:
+                x = _rng.draw(key, base + np.uint64(n_balls // 2))
+                counts[_rng.lo_index(x, n_bins)] += 1
+            used = 0
+            most = 0
+            for b in range(n_bins):
+                c = counts[b]
+                if c > 0:
+                    used += 1
+                if c > most:
+                    most = c
+            used_out[t] = used
+            max_out[t] = most
+
+
+@cuda.jit(cache=True)
+def _bins_cuda(n_bins, n_balls, key, used_out, max_out, scratch):
+    tid = cuda.grid(1)
+    counts = scratch[tid]
+    half = np.uint64((n_balls + 1) // 2)
+    for t in range(tid, used_out.size, cuda.gridsize(1)):
+        for b in range(n_bins):
+            counts[b] = 0
+        base = np.uint64(t) * half
+        for j in range(n_balls // 2):
+            x = _rng.draw(key, base + np.uint64(j))
+            counts[_rng.lo_index(x, n_bins)] += 1
+            counts[_rng.hi_index(x, n_bins)] += 1
+        if n_balls % 2 == 1:
+            x = _rng.draw(key, base + np.uint64(n_balls // 2))
+            counts[_rng.lo_index(x, n_bins)] += 1
+        used = 0
+        most = 0
+        for b in range(n_bins):
+            c = counts[b]
+            if c > 0:
+                used += 1
+            if c > most:
+                most = c
+        used_out[t] = used
+        max_out[t] = most
+
+
+MAX_BINS = 1 << 16
+MAX_BALLS = 1 << 24
+
+
+def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
+                    backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-trial used bins and fullest-bin count of ``n_balls`` balls thrown uniformly into ``n_bins``.
+
+    The Monte Carlo engine under :func:`simulate_ecmp` and :func:`simulate_spraying`.
+
+    Parameters
+    ----------
+    n_bins : int
+        Bins (paths), 1..65536.
+    n_balls : int
+        Balls (flows or packets) per trial, 0..2**24.
+    n_trials : int
+        Independent trials, >= 1.
+    seed : int
+        Seed; the same seed gives the same arrays on every backend.
+    backend : {"cpu", "cuda"}, optional
+        Override the backend for this call.
+
+    Returns
+    -------
+    used, fullest : numpy.ndarray
+        int32 arrays of length ``n_trials``.
+    """
+    n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
+    n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
+    n_trials = _checks.integer("n_trials", n_trials, low=1, high=1 << 31)
+    seed = _checks.integer("seed", seed)
+    where = _backend.resolve(backend)
+    key = _rng.stream_key(seed, salt=0xB1A5)
+    used = np.zeros(n_trials, np.int32)
+    most = np.zeros(n_trials, np.int32)
+    if _backend.is_cuda(where):
+        blocks, threads = _backend.launch_config(n_trials)
+        scratch = cuda.device_array((blocks * threads, n_bins), np.int32)
+        d_used, d_most = cuda.to_device(used), cuda.to_device(most)
+        with _backend.quiet_simulator():
+            _bins_cuda[blocks, threads](n_bins, n_balls, key, d_used, d_most, scratch)
+        return d_used.copy_to_host(), d_most.copy_to_host()
+    n_chunks = min(n_trials, 64)
+    scratch = np.empty((n_chunks, n_bins), np.int32)
+    _bins_cpu(n_bins, n_balls, key, used, most, scratch)
+    return used, most
+
+
+def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
+                  backend: str | None = None) -> dict:
+    """Monte Carlo of ECMP: each of ``n_flows`` flows is hashed to one of ``n_paths`` equal paths.
+
+    A collective that sends one flow per path-worth of data finishes when its most loaded path
+    does, so the slowdown against perfect balance is ``E[fullest] / (m/n)`` (perfect balance of
+    whole flows would be ``ceil(m/n)``; spraying approaches ``m/n``).
+
+    Parameters
+    ----------
+    n_paths : int
+        Equal-cost paths, 1..65536.
+    n_flows : int
+        Flows hashed per trial, 1..2**24.
+    n_trials : int
+        Trials, >= 1.
+    seed : int
+        The same seed gives the same dict.
+    backend : {"cpu", "cuda"}, optional
+        Override the backend for this call.
+
+    Returns
+    -------
+    dict of float
+        ``mean_used_paths``, ``mean_max_load`` (flows on the fullest path), ``std_max_load``,
+        ``p_no_collision`` (fraction of trials with at most one flow per path), ``ideal_load``
+        (``m/n``) and ``slowdown`` (``mean_max_load / ideal_load``).
+
+    Examples
+    --------
+    >>> r = simulate_ecmp(8, 8, 20000, seed=1)
+    >>> abs(r["mean_used_paths"] - ecmp_expected_used_paths(8, 8)) < 0.05
+    True
+    """
+    _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
+    used, most = balls_into_bins(n_paths, n_flows, n_trials, seed, backend)
+    ideal = n_flows / n_paths
+    mean_max = float(most.mean())
+    return {"mean_used_paths": float(used.mean()), "mean_max_load": mean_max,
+            "std_max_load": float(most.std()), "p_no_collision": float(np.mean(most <= 1)),
+            "ideal_load": float(ideal), "slowdown": float(mean_max / ideal)}
+
+
+def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trials: int,
+                      seed: int = 0, backend: str | None = None) -> dict:
+    """Monte Carlo of SRD-style spraying: every packet of every flow picks a path at random.
+
+    Each flow is split into ``packets_per_flow`` equal packets; load is counted in flows
+    (packets / packets_per_flow), so the numbers compare directly with :func:`simulate_ecmp`.
+    Random spraying is a pessimistic model of SRD, which also steers away from congested paths.
+
+    Returns
+    -------
+    dict of float
+        ``mean_max_load``, ``std_max_load``, ``ideal_load`` and ``slowdown`` as in
+        :func:`simulate_ecmp`, plus ``mean_used_paths``.
+    """
+    k = _checks.integer("packets_per_flow", packets_per_flow, low=1)
+    m = _checks.integer("n_flows", n_flows, low=1)
+    if m * k > MAX_BALLS:
+        raise ValueError(f"n_flows * packets_per_flow must be <= {MAX_BALLS}, got {m * k}")
+    used, most = balls_into_bins(n_paths, m * k, n_trials, seed, backend)
+    load = most / k
+    ideal = m / n_paths
+    return {"mean_used_paths": float(used.mean()), "mean_max_load": float(load.mean()),
+            "std_max_load": float(load.std()), "ideal_load": float(ideal),
+            "slowdown": float(load.mean() / ideal)}
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Tail latency under loss
+# --------------------------------------------------------------------------------------------
+
+# Message i has its own sub-stream draw(key, i); packet j's queueing delay is an exponential draw,
+# and each loss adds one retransmit timeout plus a fresh queueing delay. The message completes when
+# its slowest packet arrives.
+
+@njit(parallel=True, cache=True)
+def _latency_cpu(key, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries, out):
+    for i in prange(out.size):
+        sub = _rng.draw(key, np.uint64(i))
+        k = np.uint64(0)
+        worst = 0.0
+        for _ in range(n_packets):
+            delay = 0.0
+            for _try in range(max_tries):
+                delay += -mean_queue_s * np.log(1.0 - _rng.unit(_rng.draw(sub, k)))
+                lost = _rng.unit(_rng.draw(sub, k + np.uint64(1))) < loss_prob
+                k += np.uint64(2)
+                if not lost or _try == max_tries - 1:
+                    break
+                delay += rto_s
+            if delay > worst:
+                worst = delay
+        out[i] = base_s + worst
+
+
+@cuda.jit(cache=True)
+def _latency_cuda(key, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries, out):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        sub = _rng.draw(key, np.uint64(i))
+        k = np.uint64(0)
+        worst = 0.0
+        for _ in range(n_packets):
+            delay = 0.0
+            for _try in range(max_tries):
+                delay += -mean_queue_s * math.log(1.0 - _rng.unit(_rng.draw(sub, k)))
+                lost = _rng.unit(_rng.draw(sub, k + np.uint64(1))) < loss_prob
+                k += np.uint64(2)
+                if not lost or _try == max_tries - 1:
+                    break
+                delay += rto_s
+            if delay > worst:
+                worst = delay
+        out[i] = base_s + worst
+
+
+def simulate_message_latency(n_messages: int, packets_per_message: int, base_latency_s: float,
+                             mean_queue_s: float, loss_prob: float, rto_s: float, seed: int = 0,
+                             max_tries: int = 16, backend: str | None = None) -> np.ndarray:
+    """Latency of each of ``n_messages`` messages under random queueing and packet loss.
+
+    Every packet waits an exponential queueing delay (mean ``mean_queue_s``); with probability
+    ``loss_prob`` it is lost and resent after ``rto_s`` (with a fresh queueing delay), up to
+    ``max_tries`` tries. A message is complete when its slowest packet arrives:
+    ``latency = base_latency_s + max over packets``. Kernel TCP waits for a retransmit timeout of
+    milliseconds (Linux's minimum RTO is 200 ms by default); SRD retransmits within microseconds.
+
+    Parameters
+    ----------
+    n_messages : int
+        Messages to simulate, 1..2**27.
+    packets_per_message : int
+        Packets per message, 1..100000.
+    base_latency_s : float
+        Fixed one-way latency (wire, switches, stack), seconds, >= 0.
+    mean_queue_s : float
+        Mean queueing delay per packet, seconds, >= 0.
+    loss_prob : float
+        Per-packet loss probability, 0 <= p <= 0.5.
+    rto_s : float
+        Retransmit timeout, seconds, >= 0.
+    seed : int
+        The same seed gives the same latencies on every backend.
+    max_tries : int
+        Tries per packet, 1..64 (the last try always arrives).
+    backend : {"cpu", "cuda"}, optional
+        Override the backend for this call.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 latencies in seconds, length ``n_messages``.
+    """
+    n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1, high=100_000)
+    base = _checks.nonnegative("base_latency_s", base_latency_s)
+    q = _checks.nonnegative("mean_queue_s", mean_queue_s)
+    loss = _checks.real("loss_prob", loss_prob, low=0.0, high=0.5)
+    rto = _checks.nonnegative("rto_s", rto_s)
+    tries = _checks.integer("max_tries", max_tries, low=1, high=64)
+    seed = _checks.integer("seed", seed)
+    where = _backend.resolve(backend)
+    key = _rng.stream_key(seed, salt=0x7A11)
+    out = np.empty(n)
+    if _backend.is_cuda(where):
+        blocks, threads = _backend.launch_config(n)
+        d_out = cuda.device_array(n)
+        with _backend.quiet_simulator():
+            _latency_cuda[blocks, threads](key, k, base, q, loss, rto, tries, d_out)
+        return d_out.copy_to_host()
+    _latency_cpu(key, k, base, q, loss, rto, tries, out)
+    return out
+
+
+def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np.ndarray:
+    """Group message latencies into steps of ``messages_per_step`` and take each step's maximum.
+
+    A collective step completes when its slowest message does, so its latency lives in the tail of
+    the message distribution: with ``k`` messages per step the median step sees about the
+    ``1 - 0.5**(1/k)`` quantile of a message. Leftover messages that do not fill a step are dropped.
+    """
+    lat = _checks.float_array("latencies", latencies, ndim=1)
+    k = _checks.integer("messages_per_step", messages_per_step, low=1)
+    n_steps = lat.size // k
+    if n_steps == 0:
+        raise ValueError(f"need at least messages_per_step={k} latencies, got {lat.size}")
+    return lat[: n_steps * k].reshape(n_steps, k).max(axis=1)
+
+
+def percentiles(samples: np.ndarray, qs=(50.0, 99.0, 99.9)) -> dict:
+    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation)."""
+    arr = _checks.float_array("samples", samples, ndim=1)
+    return {f"p{q:g}": float(np.percentile(arr, q)) for q in qs}
+
+
+# --------------------------------------------------------------------------------------------
+# 5. OS bypass: a latency budget of one small message
+# --------------------------------------------------------------------------------------------
+
+#: One small message's one-way latency, component by component, in microseconds. These values are
+#: ILLUSTRATIVE ASSUMPTIONS of the right order of magnitude, not measurements: the facts file has
+#: no per-component breakdown. Only the conclusion (the user-space path skips the system call, the
+#: kernel's protocol stack and interrupt handling) follows from how OS bypass works.
+LATENCY_BUDGET_US = {
+    "kernel TCP": {
+        "system call + copy": 1.0,
+        "kernel TCP/IP stack (send)": 2.0,
+        "NIC + wire + switches": 3.0,
+        "interrupt + kernel stack (receive)": 3.0,
+        "wake-up of the receiving thread": 2.0,
+    },
+    "EFA (OS bypass)": {
+        "user-space library posts to NIC queue": 0.3,
+        "NIC + wire + switches": 3.0,
+        "NIC writes to user memory, app polls": 0.5,
+    },
+}

@@ -1,0 +1,149 @@
+"""The course's first kernel: the STREAM triad ``a = b + s*c``, and this machine's memory bandwidth.
+
+The triad (McCalpin's STREAM benchmark, 1995) does 2 floating-point operations per 24 bytes moved,
+so on every modern CPU and GPU it is limited by memory bandwidth, not arithmetic. That makes it
+two things in this course: the first kernel a reader compiles (notebook 00), and the ruler for
+"how fast can this machine move bytes", against which ``python -m infralab.bench`` reports every
+memory-bound kernel, and which notebook 04 draws as the slanted roof of this machine's roofline.
+
+The CPU kernel and its CUDA twin sit side by side below: the same loop body, once as a parallel
+``prange`` loop over the array, once as a grid-stride loop in which each GPU thread handles every
+``stride``-th element.
+
+References
+----------
+J. D. McCalpin, "Memory Bandwidth and Machine Balance in Current High Performance Computers",
+IEEE TCCA Newsletter, 1995. https://www.cs.virginia.edu/stream/
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import cuda, njit, prange
+
+from . import _checks
+from . import backend as _backend
+
+#: Bytes STREAM counts per triad element: read b, read c, write a (8-byte floats).
+TRIAD_BYTES_PER_ELEMENT = 24
+
+
+# --- the kernel and its CUDA twin -----------------------------------------------------------
+
+@njit(parallel=True, cache=True)
+def _triad_cpu(a, b, c, s):
+    for i in prange(a.size):
+        a[i] = b[i] + s * c[i]
+
+
+@cuda.jit(cache=True)
+def _triad_cuda(a, b, c, s):
+    start = cuda.grid(1)
+    stride = cuda.gridsize(1)
+    for i in range(start, a.size, stride):
+        a[i] = b[i] + s * c[i]
+
+
+# --- reference versions, for timing comparisons ----------------------------------------------
+
+def triad_python(b, c, s: float) -> list:
+    """The triad as a plain Python loop over lists (the slow baseline notebook 00 times)."""
+    return [bi + s * ci for bi, ci in zip(b, c)]
+
+
+def triad_numpy(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None) -> np.ndarray:
+    """The triad in NumPy: ``np.multiply`` then ``np.add``, one temporary array between them."""
+    tmp = np.multiply(c, s)
+    return np.add(b, tmp, out=out)
+
+
+# --- public entry point -----------------------------------------------------------------------
+
+def _check_vectors(b, c, out):
+    for name, arr in (("b", b), ("c", c)):
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{name} must be a NumPy array, got {type(arr).__name__}")
+        if arr.dtype != np.float64 or arr.ndim != 1:
+            raise TypeError(f"{name} must be a 1-D float64 array, got {arr.ndim}-D {arr.dtype}")
+    if b.shape != c.shape:
+        raise ValueError(f"b and c must have the same length, got {b.size} and {c.size}")
+    if out is not None:
+        if not isinstance(out, np.ndarray) or out.dtype != np.float64 or out.shape != b.shape:
+            raise TypeError(f"out must be a float64 array of shape {b.shape}")
+        if not out.flags.c_contiguous:
+            raise ValueError("out must be C-contiguous")
+
+
+def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
+          backend: str | None = None) -> np.ndarray:
+    """Compute ``b + s*c`` element-wise with the numba kernel or its CUDA twin.
+
+    Parameters
+    ----------
+    b, c : numpy.ndarray
+        1-D float64 arrays of equal length.
+    s : float
+        The scalar (finite).
+    out : numpy.ndarray, optional
+        Where to write the result (float64, same shape); a new array when omitted.
+    backend : {"cpu", "cuda"}, optional
+        Override :func:`infralab.backend.resolve` for this call.
+
+    Returns
+    -------
+    numpy.ndarray
+        The triad result (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> triad(np.ones(4), np.arange(4.0), 2.0, backend="cpu")
+    array([1., 3., 5., 7.])
+    """
+    _check_vectors(b, c, out)
+    s = _checks.real("s", s)
+    where = _backend.resolve(backend)
+    b = np.ascontiguousarray(b)
+    c = np.ascontiguousarray(c)
+    a = np.empty_like(b) if out is None else out
+    if _backend.is_cuda(where):
+        blocks, threads = _backend.launch_config(a.size, 256)
+        d_a = cuda.device_array_like(a)
+        with _backend.quiet_simulator():
+            _triad_cuda[blocks, threads](d_a, cuda.to_device(b), cuda.to_device(c), s)
+        d_a.copy_to_host(a)
+    else:
+        _triad_cpu(a, b, c, s)
+    return a
+
+
+def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
+    """Measure this machine's sustainable memory bandwidth with the numba triad (CPU).
+
+    Parameters
+    ----------
+    n : int
+        Elements per array (default 2e7: three arrays of 160 MB, far larger than any cache).
+    repeats : int
+        Timed runs after one warm-up; the best is reported, as STREAM does.
+
+    Returns
+    -------
+    dict
+        ``n``, ``seconds`` (best run), ``GBps`` (1e9 bytes/s, counting 24 bytes per element as
+        STREAM does; write-allocate traffic is not counted, so the real traffic is up to 4/3 higher).
+    """
+    n = _checks.integer("n", n, low=1000)
+    repeats = _checks.integer("repeats", repeats, low=1)
+    b = np.full(n, 1.0)
+    c = np.full(n, 2.0)
+    a = np.empty(n)
+    _triad_cpu(a, b, c, 3.0)  # warm-up: compile (or load from cache) and fault the pages in
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        _triad_cpu(a, b, c, 3.0)
+        best = min(best, time.perf_counter() - t0)
+    return {"n": n, "seconds": best, "GBps": TRIAD_BYTES_PER_ELEMENT * n / best / 1e9}
