@@ -24,6 +24,7 @@ import numpy as np
 from numba import cuda, njit, prange
 
 from . import _checks
+from ._timing import best_time
 from . import backend as _backend
 
 #: Bytes STREAM counts per triad element: read b, read c, write a (8-byte floats).
@@ -147,3 +148,45 @@ def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
         _triad_cpu(a, b, c, 3.0)
         best = min(best, time.perf_counter() - t0)
     return {"n": n, "seconds": best, "GBps": TRIAD_BYTES_PER_ELEMENT * n / best / 1e9}
+
+
+def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
+                  backend: str | None = None) -> dict:
+    """Time the triad as a Python loop, in NumPy and with the numba kernel, for each size.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Array lengths (each 1..10**8).
+    python_up_to : int
+        The Python loop is timed only up to this length (it runs ~100x slower); NaN beyond.
+    repeats : int
+        Best of this many runs per point (>= 1).
+    backend : {"cpu", "cuda"}, optional
+        Backend of the compiled kernel. On "cuda" the host-device copies are included, which is
+        the honest cost for data that lives on the host.
+
+    Returns
+    -------
+    dict
+        ``sizes`` (int array) and seconds per call for ``python``, ``numpy`` and ``kernel``.
+    """
+    sizes = [_checks.integer("size", s, low=1, high=10**8) for s in sizes]
+    repeats = _checks.integer("repeats", repeats, low=1)
+    python_up_to = _checks.integer("python_up_to", python_up_to, low=0)
+    out = {"sizes": np.array(sizes), "python": [], "numpy": [], "kernel": []}
+    rng = np.random.default_rng(0)
+    triad(np.ones(8), np.ones(8), 1.0, backend=backend)  # compile (or load from cache) first
+    for n in sizes:
+        b, c, a = rng.random(n), rng.random(n), np.empty(n)
+        out["numpy"].append(best_time(lambda: triad_numpy(b, c, 3.0, out=a), repeats))
+        out["kernel"].append(best_time(lambda: triad(b, c, 3.0, out=a, backend=backend), repeats))
+        if n <= python_up_to:
+            bl, cl = b.tolist(), c.tolist()
+            out["python"].append(best_time(lambda: triad_python(bl, cl, 3.0), 1))
+        else:
+            out["python"].append(float("nan"))
+    for key in ("python", "numpy", "kernel"):
+        out[key] = np.array(out[key])
+    return out
+

@@ -14,8 +14,9 @@ Topic modules register with :func:`register`; see ``_core.py`` for the smallest 
 
 from __future__ import annotations
 
-import time
 from typing import Callable
+
+from .._timing import best_time  # noqa: F401  (re-exported for topic benchmarks)
 
 #: topic -> list of benchmark functions; each takes the context dict and returns a list of records.
 REGISTRY: dict[str, list[Callable[[dict], list[dict]]]] = {}
@@ -27,18 +28,6 @@ def register(topic: str):
         REGISTRY.setdefault(topic, []).append(fn)
         return fn
     return deco
-
-
-def best_time(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:
-    """Best wall-clock seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def record(ctx: dict, kernel: str, size: str, seconds: float, baseline_seconds: float | None,
