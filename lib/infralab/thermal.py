@@ -1,0 +1,680 @@
+"""Cooling and energy: PUE, moving heat with air and water, junction temperature, a chip-package heat
+solver, and placing servers in racks. Notebook 02 calls these functions.
+
+* :func:`pue`, :func:`efficiency_ratio`, :func:`carbon_ratio`: where the energy goes, and which inputs
+  give a claimed "4.1x more efficient" or "99% less carbon" (the split of those claims is not public).
+* :func:`required_flow`: ``Q = rho·Vdot·c_p·dT`` solved for the flow.
+* :func:`junction_temperature`: the thermal-resistance chain from junction to coolant.
+* :func:`solve_heat_2d`: the explicit (FTCS) heat equation on a uniform grid, numba kernel
+  ``_ftcs_cpu`` with its CUDA twin ``_ftcs_cuda``.
+* :func:`package_model` and :func:`simulate_package`: a 2-D cross-section of a chip package (die,
+  TIM, lid, TIM, heat-sink base or cold plate) with per-cell conductivity, a heat source and a
+  convective (Robin) boundary; finite volumes, kernel ``_fv_cpu`` with CUDA twin ``_fv_cuda``.
+* :func:`place_servers`: first-fit decreasing under a power cap and a cooling cap per rack.
+
+References
+----------
+Y. A. Cengel, *Heat and Mass Transfer*, ch. 1 and 5 (convection coefficients, explicit methods).
+F. P. Incropera et al., *Fundamentals of Heat and Mass Transfer*, 6th ed., table 5.3 (stability).
+The Green Grid / ISO/IEC 30134-2 (PUE). Schneider Electric white paper 135 (containment).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numba import cuda, njit, prange
+from numba.core.extending import register_jitable
+
+from . import _checks
+from . import backend as _backend
+
+#: Fluid properties from facts.md section 2: air at 20 C, water at 25 C.
+FLUIDS = {
+    "air": {"rho_kg_m3": 1.20, "cp_J_kgK": 1006.0},
+    "water": {"rho_kg_m3": 997.0, "cp_J_kgK": 4180.0},
+}
+
+#: Convective heat transfer coefficient ranges, W/(m^2 K) (Cengel, via facts.md).
+H_RANGES = {"forced air": (25.0, 250.0), "forced liquid": (50.0, 20_000.0), "boiling": (2_500.0, 100_000.0)}
+
+
+# --------------------------------------------------------------------------------------------
+# Energy
+# --------------------------------------------------------------------------------------------
+
+def pue(total_facility_w: float, it_w: float) -> float:
+    """Power usage effectiveness: total facility power / IT equipment power (>= 1).
+
+    Raises
+    ------
+    ValueError
+        When ``it_w`` is not positive, or exceeds ``total_facility_w``.
+
+    Examples
+    --------
+    >>> pue(1150.0, 1000.0)
+    1.15
+    """
+    it = _checks.positive("it_w", it_w)
+    total = _checks.positive("total_facility_w", total_facility_w)
+    if it > total:
+        raise ValueError(f"it_w ({it:g} W) must not exceed total_facility_w ({total:g} W): PUE >= 1")
+    return total / it
+
+
+def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, util_cloud: float,
+                     server_efficiency_gain: float = 1.0) -> float:
+    """How many times less energy the cloud uses for the same useful work, in a simple model.
+
+    Energy per unit of work = PUE x (server power per unit of work). A server at utilization ``u``
+    spends its power on ``u`` of useful work (idle power is treated as proportional, an
+    optimistic simplification for on-premises servers), and a newer server does
+    ``server_efficiency_gain`` times more work per joule. So::
+
+        ratio = (pue_onprem / pue_cloud) x (util_cloud / util_onprem) x server_efficiency_gain
+
+    Parameters
+    ----------
+    pue_onprem, pue_cloud : float
+        PUE of each side (>= 1).
+    util_onprem, util_cloud : float
+        Average server utilization, 0 < u <= 1.
+    server_efficiency_gain : float
+        Work per joule of the cloud's servers over the on-premises servers' (> 0).
+    """
+    p_on = _checks.real("pue_onprem", pue_onprem, low=1.0)
+    p_cl = _checks.real("pue_cloud", pue_cloud, low=1.0)
+    u_on = _checks.real("util_onprem", util_onprem, low=0.0, high=1.0, low_open=True)
+    u_cl = _checks.real("util_cloud", util_cloud, low=0.0, high=1.0, low_open=True)
+    gain = _checks.positive("server_efficiency_gain", server_efficiency_gain)
+    return (p_on / p_cl) * (u_cl / u_on) * gain
+
+
+def carbon_ratio(energy_ratio: float, grid_g_per_kwh_onprem: float, grid_g_per_kwh_cloud: float) -> float:
+    """Fraction of carbon saved: ``1 - (1/energy_ratio) x (cloud grid intensity / on-prem intensity)``.
+
+    Grid intensities in gCO2e/kWh (the cloud's may be lowered by renewable purchases; that is an
+    accounting assumption the reader should see, not a physical one).
+    """
+    r = _checks.positive("energy_ratio", energy_ratio)
+    g_on = _checks.positive("grid_g_per_kwh_onprem", grid_g_per_kwh_onprem)
+    g_cl = _checks.nonnegative("grid_g_per_kwh_cloud", grid_g_per_kwh_cloud)
+    return 1.0 - (g_cl / g_on) / r
+
+
+def pue_with_containment(pue_base: float, cooling_share_of_overhead: float,
+                         cooling_energy_cut: float = 0.43) -> float:
+    """PUE after cutting the cooling energy by ``cooling_energy_cut``.
+
+    The overhead ``pue_base - 1`` is split into cooling (``cooling_share_of_overhead``) and the rest
+    (power distribution, lighting). Schneider Electric white paper 135 reports hot-aisle containment
+    using 43% less cooling energy than cold-aisle containment; the split of the overhead is an
+    assumption.
+    """
+    p = _checks.real("pue_base", pue_base, low=1.0)
+    share = _checks.real("cooling_share_of_overhead", cooling_share_of_overhead, low=0.0, high=1.0)
+    cut = _checks.real("cooling_energy_cut", cooling_energy_cut, low=0.0, high=1.0)
+    return 1.0 + (p - 1.0) * (1.0 - share * cut)
+
+
+# --------------------------------------------------------------------------------------------
+# Moving heat
+# --------------------------------------------------------------------------------------------
+
+def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float:
+    """Volumetric flow (m^3/s) that carries ``power_w`` away at a temperature rise ``delta_t_k``.
+
+    ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (facts.md).
+
+    Examples
+    --------
+    One kilowatt at 10 K needs about 0.083 m^3/s of air (175 CFM):
+
+    >>> round(required_flow(1000, 10, "air"), 4)
+    0.0828
+    """
+    p = _checks.nonnegative("power_w", power_w)
+    dt = _checks.positive("delta_t_k", delta_t_k)
+    props = FLUIDS[_checks.choice("fluid", fluid, tuple(FLUIDS))]
+    return p / (props["rho_kg_m3"] * props["cp_J_kgK"] * dt)
+
+
+def junction_temperature(power_w: float, coolant_c: float, r_jc: float, r_tim: float,
+                         h_w_m2k: float, area_m2: float) -> float:
+    """Junction temperature (C) through the resistance chain junction -> case -> TIM -> sink -> coolant.
+
+    ``T_j = T_coolant + P · (R_jc + R_TIM + 1/(h·A))``.
+
+    Parameters
+    ----------
+    power_w : float
+        Chip power, W (>= 0).
+    coolant_c : float
+        Coolant (inlet air or water) temperature, C.
+    r_jc, r_tim : float
+        Junction-to-case and interface resistances, K/W (>= 0).
+    h_w_m2k : float
+        Convective coefficient at the sink or cold plate, W/(m^2 K) (> 0).
+    area_m2 : float
+        Wetted area of the sink (fins included) or plate, m^2 (> 0).
+    """
+    p = _checks.nonnegative("power_w", power_w)
+    t = _checks.real("coolant_c", coolant_c, low=-273.15)
+    rjc = _checks.nonnegative("r_jc", r_jc)
+    rtim = _checks.nonnegative("r_tim", r_tim)
+    h = _checks.positive("h_w_m2k", h_w_m2k)
+    a = _checks.positive("area_m2", area_m2)
+    return t + p * (rjc + rtim + 1.0 / (h * a))
+
+
+# --------------------------------------------------------------------------------------------
+# The heat equation, explicit finite differences: kernel and CUDA twin
+# --------------------------------------------------------------------------------------------
+
+@register_jitable
+def _ftcs_row(up, mid, down, out, r):
+    """One FTCS update of one row's interior from the rows above and below (1-D views).
+
+    Unit-stride 1-D views let LLVM vectorize the loop; indexing a 2-D array directly ran ~1.5x slower.
+    """
+    for j in range(1, mid.size - 1):
+        out[j] = mid[j] + r * (up[j] + down[j] + mid[j - 1] + mid[j + 1] - 4.0 * mid[j])
+
+
+@njit(parallel=True, cache=True)
+def _ftcs_cpu(u, v, r, n_steps, ring):
+    """n_steps FTCS updates; u and v hold the same fixed edges, the result is returned.
+
+    Memory, not arithmetic, bounds this stencil, so it fuses two time steps into one sweep
+    ("temporal blocking"): each band of rows computes the intermediate step into a ring of three
+    rows that stays in cache, and writes only the second step to memory. Each grid value is then
+    read and written once per two steps, halving the traffic. The arithmetic is exactly that of two
+    single steps, so the result is bit-for-bit the same. ``ring`` is scratch (bands, 3, nx).
+    """
+    ny, nx = u.shape
+    n_bands = ring.shape[0]
+    band = (ny - 2 + n_bands - 1) // n_bands
+    for _ in range(n_steps // 2):
+        for b in prange(n_bands):
+            lo = 1 + b * band
+            hi = min(ny - 1, lo + band)
+            buf = ring[b]
+            for i in range(lo - 1, hi + 1):          # intermediate rows lo-1 .. hi
+                row = buf[i % 3]
+                if i == 0 or i == ny - 1:            # Dirichlet rows do not change
+                    row[:] = u[i]
+                else:
+                    row[0], row[nx - 1] = u[i, 0], u[i, nx - 1]
+                    _ftcs_row(u[i - 1], u[i], u[i + 1], row, r)
+                if i - 1 >= lo:                      # rows i-2, i-1, i of the intermediate are ready
+                    _ftcs_row(buf[(i - 2) % 3], buf[(i - 1) % 3], row, v[i - 1], r)
+        u, v = v, u
+    if n_steps % 2 == 1:
+        for i in prange(1, ny - 1):
+            _ftcs_row(u[i - 1], u[i], u[i + 1], v[i], r)
+        u, v = v, u
+    return u
+
+
+@cuda.jit(cache=True)
+def _ftcs_cuda(u, v, r):
+    """One FTCS update of the interior, one thread per cell."""
+    i, j = cuda.grid(2)
+    ny, nx = u.shape
+    if 0 < i < ny - 1 and 0 < j < nx - 1:
+        v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
+
+
+def stability_limit(alpha: float, dx: float) -> float:
+    """Largest stable explicit time step on a square grid: ``dx**2 / (4·alpha)`` (seconds)."""
+    return _checks.positive("dx", dx) ** 2 / (4.0 * _checks.positive("alpha", alpha))
+
+
+def _grid2d(n_rows: int, n_cols: int, threads: int = 16) -> tuple[tuple[int, int], tuple[int, int]]:
+    if _backend.simulator_enabled():
+        threads = 4
+    return ((n_rows + threads - 1) // threads, (n_cols + threads - 1) // threads), (threads, threads)
+
+
+def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
+                  backend: str | None = None) -> np.ndarray:
+    """Advance ``u_t = alpha·(u_xx + u_yy)`` by ``n_steps`` explicit (FTCS) steps.
+
+    The grid is uniform with spacing ``dx`` on both axes; the edge cells keep their initial values
+    (Dirichlet). ``u0`` is not modified.
+
+    Parameters
+    ----------
+    u0 : array_like
+        Initial field, 2-D, at least 3 x 3, finite.
+    alpha : float
+        Thermal diffusivity, m^2/s (> 0).
+    dx : float
+        Grid spacing, m (> 0).
+    dt : float
+        Time step, s (> 0), at most the stability limit ``dx**2 / (4·alpha)``.
+    n_steps : int
+        Number of steps (>= 0).
+    backend : {"cpu", "cuda"}, optional
+        Override :func:`infralab.backend.resolve` for this call.
+
+    Returns
+    -------
+    numpy.ndarray
+        The float64 field after ``n_steps`` steps.
+
+    Raises
+    ------
+    ValueError
+        ``dt`` above the stability limit (the message gives the limit), non-positive ``alpha`` or
+        ``dx``, non-finite values, a grid smaller than 3 x 3, negative ``n_steps``.
+
+    Examples
+    --------
+    >>> u = np.zeros((5, 5)); u[2, 2] = 1.0
+    >>> out = solve_heat_2d(u, alpha=1.0, dx=1.0, dt=0.25, n_steps=1)
+    >>> float(out[2, 2]), float(out[1, 2])
+    (0.0, 0.25)
+    """
+    u = _checks.float_array("u0", u0, ndim=2, min_shape=3)
+    a = _checks.positive("alpha", alpha)
+    h = _checks.positive("dx", dx)
+    step = _checks.positive("dt", dt)
+    n = _checks.integer("n_steps", n_steps, low=0)
+    limit = stability_limit(a, h)
+    if step > limit * (1 + 1e-12):
+        raise ValueError(f"dt = {step:.6g} s exceeds the stability limit dx**2/(4*alpha) = {limit:.6g} s")
+    r = a * step / (h * h)
+    where = _backend.resolve(backend)
+    u = u.copy()
+    if n == 0:
+        return u
+    if _backend.is_cuda(where):
+        blocks, threads = _grid2d(*u.shape)
+        d_u, d_v = cuda.to_device(u), cuda.to_device(u)
+        for _ in range(n):
+            _ftcs_cuda[blocks, threads](d_u, d_v, r)
+            d_u, d_v = d_v, d_u
+        return d_u.copy_to_host()
+    v = np.empty_like(u)  # the second buffer needs only the fixed edges; the kernel fills the rest
+    v[0], v[-1], v[:, 0], v[:, -1] = u[0], u[-1], u[:, 0], u[:, -1]
+    n_bands = max(1, min(u.shape[0] - 2, 4 * numba.get_num_threads()))
+    return _ftcs_cpu(u, v, r, n, np.empty((n_bands, 3, u.shape[1])))
+
+
+def ftcs_numpy(u0: np.ndarray, r: float, n_steps: int) -> np.ndarray:
+    """The same update with NumPy slicing (the baseline the benchmark compares against)."""
+    u = np.array(u0, dtype=np.float64)
+    for _ in range(n_steps):
+        u[1:-1, 1:-1] = u[1:-1, 1:-1] + r * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
+                                             - 4.0 * u[1:-1, 1:-1])
+    return u
+
+
+# --------------------------------------------------------------------------------------------
+# A chip package: finite volumes with per-cell properties, a source and a convective boundary
+# --------------------------------------------------------------------------------------------
+#
+# Cell (i, j) has heat capacity C = rho_c·dx² (per metre of depth) and exchanges heat with each
+# neighbour through the conductance of the shared face, the harmonic mean 2·k1·k2/(k1+k2) (per metre
+# of depth, since the face is dx long and the centres dx apart). Row 0 is the cooled face: it loses
+# heat to the coolant at T_inf through g_top = dx / (dx/(2k) + 1/h). Other edges are insulated.
+#   T_new = T + dt/C · (sum_nb G·(T_nb - T) + g_top·(T_inf - T) [row 0] + q·dx²)
+
+@register_jitable
+def _face(k1, k2):
+    """Conductance of the face between cells of conductivity k1 and k2 (harmonic mean)."""
+    return 2.0 * k1 * k2 / (k1 + k2)
+
+
+@njit(parallel=True, cache=True)
+def _fv_cpu(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, peaks):
+    ny, nx = t.shape
+    for s in range(n_steps):
+        for i in prange(ny):
+            for j in range(nx):
+                tc = t[i, j]
+                flow = q_dx2[i, j]
+                if i > 0:
+                    flow += _face(k[i, j], k[i - 1, j]) * (t[i - 1, j] - tc)
+                else:
+                    flow += g_top[j] * (t_inf - tc)
+                if i < ny - 1:
+                    flow += _face(k[i, j], k[i + 1, j]) * (t[i + 1, j] - tc)
+                if j > 0:
+                    flow += _face(k[i, j], k[i, j - 1]) * (t[i, j - 1] - tc)
+                if j < nx - 1:
+                    flow += _face(k[i, j], k[i, j + 1]) * (t[i, j + 1] - tc)
+                t_new[i, j] = tc + dt * inv_c[i, j] * flow
+        t, t_new = t_new, t
+        if (s + 1) % peak_every == 0:
+            peaks[(s + 1) // peak_every - 1] = t.max()
+    return t
+
+
+@cuda.jit(cache=True)
+def _fv_cuda(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt):
+    i, j = cuda.grid(2)
+    ny, nx = t.shape
+    if i < ny and j < nx:
+        tc = t[i, j]
+        flow = q_dx2[i, j]
+        if i > 0:
+            flow += _face(k[i, j], k[i - 1, j]) * (t[i - 1, j] - tc)
+        else:
+            flow += g_top[j] * (t_inf - tc)
+        if i < ny - 1:
+            flow += _face(k[i, j], k[i + 1, j]) * (t[i + 1, j] - tc)
+        if j > 0:
+            flow += _face(k[i, j], k[i, j - 1]) * (t[i, j - 1] - tc)
+        if j < nx - 1:
+            flow += _face(k[i, j], k[i, j + 1]) * (t[i, j + 1] - tc)
+        t_new[i, j] = tc + dt * inv_c[i, j] * flow
+
+
+def fv_stability_limit(k, rho_c, dx: float, h_top) -> float:
+    """Largest stable step of the finite-volume scheme: ``min over cells of C / (sum of conductances)``.
+
+    This is the condition that keeps every new temperature a weighted average of old ones (so no
+    oscillation and no new extremes). For a uniform interior it is ``dx**2/(4·alpha)``; at the
+    convective face the extra conductance shrinks the step, as the textbook condition
+    ``Fo·(2 + Bi) <= 1/2`` (Incropera, table 5.3) does for node-centred grids.
+    """
+    k = np.asarray(k, dtype=np.float64)
+    g = np.zeros_like(k)
+    g[1:, :] += 2 * k[1:, :] * k[:-1, :] / (k[1:, :] + k[:-1, :])
+    g[:-1, :] += 2 * k[:-1, :] * k[1:, :] / (k[:-1, :] + k[1:, :])
+    g[:, 1:] += 2 * k[:, 1:] * k[:, :-1] / (k[:, 1:] + k[:, :-1])
+    g[:, :-1] += 2 * k[:, :-1] * k[:, 1:] / (k[:, :-1] + k[:, 1:])
+    g[0, :] += _top_conductance(k[0, :], dx, h_top)
+    return float(np.min(np.asarray(rho_c) * dx * dx / g))
+
+
+def _top_conductance(k_row, dx, h_top):
+    h = np.broadcast_to(np.asarray(h_top, dtype=np.float64), k_row.shape)
+    with np.errstate(divide="ignore"):
+        return np.where(h > 0, dx / (dx / (2 * k_row) + 1.0 / np.where(h > 0, h, 1.0)), 0.0)
+
+
+def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_m3=0.0,
+                  h_top=0.0, t_inf: float = 0.0, record_every: int = 0,
+                  backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Explicit finite-volume heat conduction with per-cell properties (the richer entry point).
+
+    Row 0 of the grid is the cooled face (convection with coefficient ``h_top`` to a fluid at
+    ``t_inf``; ``h_top = 0`` makes it insulated); the other three edges are insulated.
+
+    Parameters
+    ----------
+    t0 : array_like
+        Initial temperature, 2-D (ny, nx), any consistent unit (C or K).
+    k : array_like
+        Conductivity per cell, W/(m K), > 0, same shape.
+    rho_c : array_like or float
+        Volumetric heat capacity per cell, J/(m^3 K), > 0.
+    dx : float
+        Cell size, m (> 0).
+    dt : float
+        Time step, s; must not exceed :func:`fv_stability_limit` (the message gives the limit).
+    n_steps : int
+        Steps (>= 0).
+    source_w_m3 : array_like or float
+        Heat generated per cell volume, W/m^3.
+    h_top : array_like or float
+        Convective coefficient along row 0, W/(m^2 K) (>= 0), scalar or one per column.
+    t_inf : float
+        Coolant temperature, same unit as ``t0``.
+    record_every : int
+        When > 0, record the hottest temperature every this many steps.
+
+    Returns
+    -------
+    field : numpy.ndarray
+        Temperature after ``n_steps`` steps.
+    peaks : numpy.ndarray
+        The recorded maxima (empty when ``record_every`` is 0).
+    """
+    t = _checks.float_array("t0", t0, ndim=2, min_shape=1)
+    shape = t.shape
+    kk = _cell_field("k", k, shape)
+    if np.any(kk <= 0):
+        raise ValueError("k (conductivity) must be > 0 in every cell")
+    rc = _cell_field("rho_c", rho_c, shape)
+    if np.any(rc <= 0):
+        raise ValueError("rho_c (volumetric heat capacity) must be > 0 in every cell")
+    q = _cell_field("source_w_m3", source_w_m3, shape)
+    h = _checks.float_array("h_top", np.broadcast_to(np.asarray(h_top, dtype=np.float64), (shape[1],)), ndim=1)
+    if np.any(h < 0):
+        raise ValueError("h_top must be >= 0")
+    step_dx = _checks.positive("dx", dx)
+    step = _checks.positive("dt", dt)
+    n = _checks.integer("n_steps", n_steps, low=0)
+    every = _checks.integer("record_every", record_every, low=0)
+    tinf = _checks.real("t_inf", t_inf)
+    limit = fv_stability_limit(kk, rc, step_dx, h)
+    if step > limit * (1 + 1e-12):
+        raise ValueError(f"dt = {step:.6g} s exceeds the stability limit min(C / sum of conductances) "
+                         f"= {limit:.6g} s for this grid (dx**2/(4*alpha) in the interior)")
+    where = _backend.resolve(backend)
+    inv_c = 1.0 / (rc * step_dx * step_dx)
+    q_dx2 = q * step_dx * step_dx
+    g_top = _top_conductance(kk[0, :], step_dx, h)
+    n_rec = n // every if every else 0
+    peaks = np.zeros(n_rec)
+    if _backend.is_cuda(where):
+        blocks, threads = _grid2d(*shape)
+        d_t, d_n = cuda.to_device(t), cuda.to_device(t)
+        args = [cuda.to_device(a) for a in (kk, inv_c, q_dx2, g_top)]
+        for s in range(n):
+            _fv_cuda[blocks, threads](d_t, d_n, *args, tinf, step)
+            d_t, d_n = d_n, d_t
+            if every and (s + 1) % every == 0:
+                peaks[(s + 1) // every - 1] = d_t.copy_to_host().max()
+        return d_t.copy_to_host(), peaks
+    # t may be the caller's array (float_array copies only when it must): never write into it
+    field = _fv_cpu(t.copy(), np.empty_like(t), kk, inv_c, q_dx2, g_top, tinf, step, n, every if every else n + 1, peaks)
+    return field, peaks
+
+
+def _cell_field(name, value, shape):
+    arr = np.asarray(value, dtype=np.float64) if np.ndim(value) == 0 else value
+    arr = _checks.float_array(name, np.broadcast_to(arr, shape) if np.ndim(arr) == 0 else arr, ndim=2)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have the shape of t0 {shape}, got {arr.shape}")
+    return arr
+
+
+#: Materials of the package model: conductivity W/(m K), volumetric heat capacity J/(m^3 K)
+#: (textbook values: copper 401 W/(m K) and 8933 kg/m^3 x 385 J/(kg K); silicon 148 and 2330 x 712).
+MATERIALS = {
+    "silicon": (148.0, 2330.0 * 712.0),
+    "copper": (401.0, 8933.0 * 385.0),
+    "mold": (1.0, 1.8e6),       # epoxy mold compound beside the die (assumption)
+}
+
+
+@dataclass(frozen=True)
+class PackageModel:
+    """A 2-D cross-section of a chip package, built by :func:`package_model`."""
+    k: np.ndarray
+    rho_c: np.ndarray
+    source_w_m3: np.ndarray
+    h_top: float
+    t_inf_c: float
+    dx: float
+    depth_m: float
+    die_rows: slice
+    die_cols: slice
+    layers: tuple
+
+
+#: Cooling options: convective coefficient of the fluid (W/(m^2 K)), how many times the wetted area
+#: exceeds the base (fins for air; channels for a cold plate), and the coolant inlet temperature (C).
+#: All three are ASSUMPTIONS within the facts file's ranges, editable in the notebook.
+COOLING = {
+    "air": {"h": 100.0, "area_factor": 40.0, "t_inf_c": 25.0},
+    "liquid": {"h": 10_000.0, "area_factor": 1.0, "t_inf_c": 30.0},
+}
+
+
+def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, width_m: float = 0.1,
+                  die_width_m: float = 0.028, depth_m: float = 0.05, tim_r_m2k_w: float = 5e-6,
+                  h: float | None = None, area_factor: float | None = None,
+                  t_inf_c: float | None = None) -> PackageModel:
+    """Build the cross-section: die (with mold beside it), TIM, copper lid, TIM, copper base/cold plate.
+
+    Layers from the cooled face (row 0) down: base 5 mm, TIM (1 cell), lid 3 mm, TIM (1 cell), die
+    1 mm. A TIM is one cell thick, so its conductivity is set to give ``tim_r_m2k_w`` of thermal
+    resistance per area (5 mm²·K/W, an assumption). The model is 2-D: the package is assumed
+    ``depth_m`` deep with the die's power spread along that depth, so spreading in the third
+    dimension and the die's real hot spots are ignored (an assumption the notebook states).
+
+    Parameters
+    ----------
+    power_w : float
+        Chip power, W (>= 0).
+    cooling : {"air", "liquid"}
+        Picks defaults from :data:`COOLING`; ``h``, ``area_factor`` and ``t_inf_c`` override them.
+    dx : float
+        Cell size, m (0.1 mm to 2 mm).
+    width_m, die_width_m, depth_m : float
+        Package width, die width and depth of the extruded cross-section, m.
+    """
+    p = _checks.nonnegative("power_w", power_w)
+    opts = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
+    for name, val in (("h", h), ("area_factor", area_factor), ("t_inf_c", t_inf_c)):
+        if val is not None:
+            opts[name] = val
+    hh = _checks.positive("h", opts["h"])
+    af = _checks.positive("area_factor", opts["area_factor"])
+    tinf = _checks.real("t_inf_c", opts["t_inf_c"], low=-50, high=150)
+    d = _checks.real("dx", dx, low=1e-4, high=2e-3)
+    w = _checks.real("width_m", width_m, low=0.01, high=0.5)
+    dw = _checks.real("die_width_m", die_width_m, low=d, high=w)
+    depth = _checks.real("depth_m", depth_m, low=1e-3, high=0.5)
+    tim = _checks.positive("tim_r_m2k_w", tim_r_m2k_w)
+
+    def cells(thickness):
+        return max(1, int(round(thickness / d)))
+    layers = [("base / cold plate (copper)", cells(5e-3), "copper"), ("TIM2", 1, "tim"),
+              ("lid (copper)", cells(3e-3), "copper"), ("TIM1", 1, "tim"), ("die (silicon)", cells(1e-3), "die")]
+    ny = sum(n for _, n, _ in layers)
+    nx = int(round(w / d))
+    k = np.empty((ny, nx))
+    rc = np.empty((ny, nx))
+    q = np.zeros((ny, nx))
+    c0 = (nx - int(round(dw / d))) // 2
+    die_cols = slice(c0, c0 + int(round(dw / d)))
+    row = 0
+    die_rows = slice(0, 0)
+    for _, n, mat in layers:
+        rows = slice(row, row + n)
+        if mat == "tim":
+            k[rows], rc[rows] = d / tim, 2.0e6
+        elif mat == "die":
+            k[rows], rc[rows] = MATERIALS["mold"]
+            k[rows, die_cols], rc[rows, die_cols] = MATERIALS["silicon"]
+            die_rows = rows
+            volume = (die_cols.stop - die_cols.start) * d * n * d * depth
+            q[rows, die_cols] = p / volume
+        else:
+            k[rows], rc[rows] = MATERIALS[mat]
+        row += n
+    return PackageModel(k=k, rho_c=rc, source_w_m3=q, h_top=hh * af, t_inf_c=tinf, dx=d, depth_m=depth,
+                        die_rows=die_rows, die_cols=die_cols, layers=tuple((n, c) for n, c, _ in layers))
+
+
+def simulate_package(model: PackageModel, t_end_s: float, *, n_frames: int = 50,
+                     dt: float | None = None, backend: str | None = None) -> dict:
+    """Run the package from the coolant temperature for ``t_end_s`` seconds.
+
+    ``dt`` defaults to 90% of the stability limit; a larger ``dt`` is clamped to the limit and the
+    result says so (``dt_clamped``).
+
+    Returns
+    -------
+    dict
+        ``field_c`` (final temperature, C), ``times_s`` and ``peak_c`` (hottest cell over time),
+        ``dt_s``, ``dt_limit_s``, ``dt_clamped`` (bool) and ``n_steps``.
+    """
+    if not isinstance(model, PackageModel):
+        raise TypeError("model must be a PackageModel from package_model()")
+    t_end = _checks.positive("t_end_s", t_end_s)
+    frames = _checks.integer("n_frames", n_frames, low=1, high=10_000)
+    limit = fv_stability_limit(model.k, model.rho_c, model.dx, model.h_top)
+    step = 0.9 * limit if dt is None else _checks.positive("dt", dt)
+    clamped = step > limit
+    step = min(step, limit)
+    every = max(1, math.ceil(t_end / step / frames))
+    n = every * frames
+    step = t_end / n
+    t0 = np.full(model.k.shape, model.t_inf_c)
+    field, peaks = solve_heat_fv(t0, model.k, model.rho_c, model.dx, step, n, source_w_m3=model.source_w_m3,
+                                 h_top=model.h_top, t_inf=model.t_inf_c, record_every=every, backend=backend)
+    return {"field_c": field, "times_s": np.arange(1, frames + 1) * every * step, "peak_c": peaks,
+            "dt_s": step, "dt_limit_s": limit, "dt_clamped": bool(clamped), "n_steps": n}
+
+
+# --------------------------------------------------------------------------------------------
+# Placing servers in racks
+# --------------------------------------------------------------------------------------------
+
+def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int, *,
+                  rack_power_w: float, air_cooling_w: float, liquid_cooling_w: float) -> dict:
+    """First-fit decreasing placement of servers into racks with a power cap and a cooling cap.
+
+    A server fits a rack when the rack's power stays within ``rack_power_w`` and within the rack's
+    cooling capacity (``air_cooling_w`` or ``liquid_cooling_w``); a server that needs liquid fits
+    only a liquid-cooled rack. Servers are placed largest first, each into the first rack it fits
+    (Johnson's FFD, within 11/9 of optimal bins for bin packing).
+
+    Parameters
+    ----------
+    server_w : array_like
+        Power of each server, W (> 0).
+    needs_liquid : array_like of bool
+        Whether each server must be liquid-cooled.
+    n_air_racks, n_liquid_racks : int
+        Racks of each kind available (>= 0).
+    rack_power_w : float
+        Power provisioned per rack, W.
+    air_cooling_w, liquid_cooling_w : float
+        Heat each kind of rack can remove, W.
+
+    Returns
+    -------
+    dict
+        ``rack_of`` (rack index per server, -1 if unplaced; air racks first), ``rack_load_w``,
+        ``placed_w``, ``unplaced_w``, ``provisioned_w`` (racks in use x ``rack_power_w``),
+        ``stranded_w`` (provisioned but unusable in racks in use) and ``racks_used``.
+    """
+    p = _checks.float_array("server_w", server_w, ndim=1)
+    if np.any(p <= 0):
+        raise ValueError("server_w must be > 0 for every server")
+    liquid = np.asarray(needs_liquid, dtype=bool)
+    if liquid.shape != p.shape:
+        raise ValueError(f"needs_liquid must have one entry per server ({p.size}), got {liquid.shape}")
+    na = _checks.integer("n_air_racks", n_air_racks, low=0)
+    nl = _checks.integer("n_liquid_racks", n_liquid_racks, low=0)
+    cap = _checks.positive("rack_power_w", rack_power_w)
+    cool = np.array([_checks.positive("air_cooling_w", air_cooling_w)] * na
+                    + [_checks.positive("liquid_cooling_w", liquid_cooling_w)] * nl)
+    is_liquid = np.array([False] * na + [True] * nl)
+    limit = np.minimum(cap, cool) if cool.size else np.zeros(0)
+    load = np.zeros(na + nl)
+    rack_of = np.full(p.size, -1)
+    for s in np.argsort(-p, kind="stable"):
+        for r in range(na + nl):
+            if (is_liquid[r] or not liquid[s]) and load[r] + p[s] <= limit[r] + 1e-9:
+                load[r] += p[s]
+                rack_of[s] = r
+                break
+    used = load > 0
+    provisioned = cap * used.sum()
+    return {"rack_of": rack_of, "rack_load_w": load, "placed_w": float(load.sum()),
+            "unplaced_w": float(p[rack_of < 0].sum()), "provisioned_w": float(provisioned),
+            "stranded_w": float(provisioned - load.sum()), "racks_used": int(used.sum())}
