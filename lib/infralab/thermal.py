@@ -624,7 +624,8 @@ def simulate_package(model: PackageModel, t_end_s: float, *, n_frames: int = 50,
 # --------------------------------------------------------------------------------------------
 
 def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int, *,
-                  rack_power_w: float, air_cooling_w: float, liquid_cooling_w: float) -> dict:
+                  rack_power_w: float, air_cooling_w: float, liquid_cooling_w: float,
+                  liquid_rack_power_w: float | None = None) -> dict:
     """First-fit decreasing placement of servers into racks with a power cap and a cooling cap.
 
     A server fits a rack when the rack's power stays within ``rack_power_w`` and within the rack's
@@ -642,6 +643,8 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
         Racks of each kind available (>= 0).
     rack_power_w : float
         Power provisioned per rack, W.
+    liquid_rack_power_w : float, optional
+        Power provisioned per liquid-cooled rack, W (default ``rack_power_w``).
     air_cooling_w, liquid_cooling_w : float
         Heat each kind of rack can remove, W.
 
@@ -649,7 +652,7 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
     -------
     dict
         ``rack_of`` (rack index per server, -1 if unplaced; air racks first), ``rack_load_w``,
-        ``placed_w``, ``unplaced_w``, ``provisioned_w`` (racks in use x ``rack_power_w``),
+        ``placed_w``, ``unplaced_w``, ``provisioned_w`` (the power caps of the racks in use),
         ``stranded_w`` (provisioned but unusable in racks in use) and ``racks_used``.
     """
     p = _checks.float_array("server_w", server_w, ndim=1)
@@ -660,7 +663,9 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
         raise ValueError(f"needs_liquid must have one entry per server ({p.size}), got {liquid.shape}")
     na = _checks.integer("n_air_racks", n_air_racks, low=0)
     nl = _checks.integer("n_liquid_racks", n_liquid_racks, low=0)
-    cap = _checks.positive("rack_power_w", rack_power_w)
+    cap_air = _checks.positive("rack_power_w", rack_power_w)
+    cap_liq = cap_air if liquid_rack_power_w is None else _checks.positive("liquid_rack_power_w", liquid_rack_power_w)
+    cap = np.array([cap_air] * na + [cap_liq] * nl)
     cool = np.array([_checks.positive("air_cooling_w", air_cooling_w)] * na
                     + [_checks.positive("liquid_cooling_w", liquid_cooling_w)] * nl)
     is_liquid = np.array([False] * na + [True] * nl)
@@ -674,7 +679,7 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
                 rack_of[s] = r
                 break
     used = load > 0
-    provisioned = cap * used.sum()
+    provisioned = cap[used].sum()
     return {"rack_of": rack_of, "rack_load_w": load, "placed_w": float(load.sum()),
             "unplaced_w": float(p[rack_of < 0].sum()), "provisioned_w": float(provisioned),
             "stranded_w": float(provisioned - load.sum()), "racks_used": int(used.sum())}
