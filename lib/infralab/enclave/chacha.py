@@ -1,0 +1,253 @@
+"""ChaCha20 in numba, for one lesson only: why brute-forcing a key fails.
+
+**Nothing in this course protects data with this code.** Everything that encrypts for real uses the
+``cryptography`` package (OpenSSL underneath). This kernel exists so a reader can search a
+deliberately tiny key space, measure keys per second on their own machine, and extrapolate to 128
+and 256 bits.
+
+The ChaCha20 block function (RFC 8439, section 2.3): a 4x4 state of 32-bit words (constants, key,
+block counter, nonce) goes through 20 rounds of add-rotate-xor quarter rounds; the input is added
+back, and the 64 bytes are the keystream block. Encryption XORs plaintext with the keystream.
+
+The search kernel ``_search_cpu`` processes ``LANES`` candidate keys together: every statement of
+the rounds is a loop over lanes, which LLVM turns into SIMD instructions, so one core tries many keys
+per instruction. Its CUDA twin ``_search_cuda`` runs one candidate per GPU thread with the scalar
+block function.
+
+References
+----------
+Y. Nir, A. Langley, "ChaCha20 and Poly1305 for IETF Protocols", RFC 8439, 2018.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda, njit, prange
+from numba.core.extending import register_jitable
+
+from .. import _checks
+from .. import backend as _backend
+
+#: "expand 32-byte k" as four little-endian words.
+CONSTANTS = np.array([0x61707865, 0x3320646E, 0x79622D32, 0x6B206574], dtype=np.uint32)
+#: Candidate keys processed together by one core in the search kernel (a multiple of the SIMD width).
+LANES = 16
+#: The key-search slider's range, in unknown key bits.
+MIN_BITS, MAX_BITS = 1, 32
+
+
+@register_jitable
+def _rotl(v, n):
+    return np.uint32((v << np.uint32(n)) | (v >> np.uint32(32 - n)))
+
+
+@register_jitable
+def _qr(x, a, b, c, d):
+    """The quarter round on words a, b, c, d of the state ``x`` (uint32 array), in place."""
+    x[a] = np.uint32(x[a] + x[b]); x[d] = _rotl(np.uint32(x[d] ^ x[a]), 16)
+    x[c] = np.uint32(x[c] + x[d]); x[b] = _rotl(np.uint32(x[b] ^ x[c]), 12)
+    x[a] = np.uint32(x[a] + x[b]); x[d] = _rotl(np.uint32(x[d] ^ x[a]), 8)
+    x[c] = np.uint32(x[c] + x[d]); x[b] = _rotl(np.uint32(x[b] ^ x[c]), 7)
+
+
+@register_jitable
+def _block(init, x, out):
+    """Keystream block for the 16-word input state ``init``; ``x`` is scratch, ``out`` receives 16 words."""
+    for i in range(16):
+        x[i] = init[i]
+    for _ in range(10):              # 10 double rounds = 20 rounds
+        _qr(x, 0, 4, 8, 12); _qr(x, 1, 5, 9, 13); _qr(x, 2, 6, 10, 14); _qr(x, 3, 7, 11, 15)   # columns
+        _qr(x, 0, 5, 10, 15); _qr(x, 1, 6, 11, 12); _qr(x, 2, 7, 8, 13); _qr(x, 3, 4, 9, 14)   # diagonals
+    for i in range(16):
+        out[i] = np.uint32(x[i] + init[i])
+
+
+@njit(cache=True)
+def _block_cpu(init):
+    x = np.empty(16, np.uint32)
+    out = np.empty(16, np.uint32)
+    _block(init, x, out)
+    return out
+
+
+def _initial_state(key: bytes, counter: int, nonce: bytes) -> np.ndarray:
+    state = np.empty(16, np.uint32)
+    state[:4] = CONSTANTS
+    state[4:12] = np.frombuffer(key, dtype="<u4")
+    state[12] = counter
+    state[13:16] = np.frombuffer(nonce, dtype="<u4")
+    return state
+
+
+def _check_key_nonce(key, counter, nonce):
+    if not isinstance(key, (bytes, bytearray)) or len(key) != 32:
+        raise TypeError("key must be 32 bytes")
+    if not isinstance(nonce, (bytes, bytearray)) or len(nonce) != 12:
+        raise TypeError("nonce must be 12 bytes")
+    return _checks.integer("counter", counter, low=0, high=2**32 - 1)
+
+
+def chacha20_block(key: bytes, counter: int, nonce: bytes) -> bytes:
+    """The 64-byte ChaCha20 keystream block for ``key``, block ``counter`` and ``nonce`` (RFC 8439).
+
+    Computed by the numba kernel; equal to the ``cryptography`` package's ChaCha20 keystream.
+
+    Parameters
+    ----------
+    key : bytes
+        32 bytes.
+    counter : int
+        Block counter, 0 .. 2**32 - 1.
+    nonce : bytes
+        12 bytes.
+
+    Examples
+    --------
+    RFC 8439 section 2.3.2:
+
+    >>> block = chacha20_block(bytes(range(32)), 1, bytes.fromhex("000000090000004a00000000"))
+    >>> block[:8].hex()
+    '10f1e7e4d13b5915'
+    """
+    c = _check_key_nonce(key, counter, nonce)
+    return _block_cpu(_initial_state(bytes(key), c, bytes(nonce))).astype("<u4").tobytes()
+
+
+# --- the key search: kernel and CUDA twin ---------------------------------------------------
+#
+# The unknown part of the key is its first 32-bit word's low `bits` bits; the rest is known. For a
+# candidate k, word 4 of the state is (known_word4 | k). We compare keystream word 0 XOR plaintext
+# word 0 with ciphertext word 0 (a 1 in 2**32 false-positive chance per key), then confirm all 16.
+
+@register_jitable
+def _qr_lanes(a, b, c, d):
+    """The quarter round on rows a, b, c, d of a (16, lanes) state: one candidate key per lane.
+
+    The loop body is straight-line and each row is contiguous, so LLVM vectorizes the loop over
+    lanes: with AVX-512, one instruction advances 16 keys.
+    """
+    for l in range(a.size):
+        xa = np.uint32(a[l] + b[l]); xd = _rotl(np.uint32(d[l] ^ xa), 16)
+        xc = np.uint32(c[l] + xd); xb = _rotl(np.uint32(b[l] ^ xc), 12)
+        xa = np.uint32(xa + xb); xd = _rotl(np.uint32(xd ^ xa), 8)
+        xc = np.uint32(xc + xd); xb = _rotl(np.uint32(xb ^ xc), 7)
+        a[l] = xa; b[l] = xb; c[l] = xc; d[l] = xd
+
+
+@njit(parallel=True, cache=True)
+def _search_cpu(init, plain, cipher, n_keys, scratch, found):
+    n_chunks = scratch.shape[0]
+    lanes = scratch.shape[2]
+    groups = (n_keys + lanes - 1) // lanes
+    per_chunk = (groups + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        x = scratch[ch]                        # (16, lanes) state, allocated once per chunk
+        out = np.empty(16, np.uint32)
+        one = np.empty(16, np.uint32)
+        st = init.copy()
+        for g in range(ch * per_chunk, min(groups, (ch + 1) * per_chunk)):
+            base = g * lanes
+            for i in range(16):
+                for l in range(lanes):
+                    x[i, l] = init[i]
+            for l in range(lanes):
+                x[4, l] = np.uint32(init[4] | np.uint32(base + l))
+            for _ in range(10):               # 10 double rounds, each quarter round on all lanes
+                _qr_lanes(x[0], x[4], x[8], x[12]); _qr_lanes(x[1], x[5], x[9], x[13])
+                _qr_lanes(x[2], x[6], x[10], x[14]); _qr_lanes(x[3], x[7], x[11], x[15])
+                _qr_lanes(x[0], x[5], x[10], x[15]); _qr_lanes(x[1], x[6], x[11], x[12])
+                _qr_lanes(x[2], x[7], x[8], x[13]); _qr_lanes(x[3], x[4], x[9], x[14])
+            for l in range(lanes):
+                k = base + l
+                if k < n_keys and np.uint32(np.uint32(x[0, l] + init[0]) ^ plain[0]) == cipher[0]:
+                    st[4] = np.uint32(init[4] | np.uint32(k))
+                    _block(st, one, out)       # confirm the whole block before reporting
+                    ok = True
+                    for i in range(16):
+                        if np.uint32(out[i] ^ plain[i]) != cipher[i]:
+                            ok = False
+                    if ok:
+                        found[ch] = k
+    return found
+
+
+@cuda.jit(cache=True)
+def _search_cuda(init, plain, cipher, n_keys, found):
+    x = cuda.local.array(16, np.uint32)
+    st = cuda.local.array(16, np.uint32)
+    out = cuda.local.array(16, np.uint32)
+    for i in range(16):
+        st[i] = init[i]
+    for k in range(cuda.grid(1), n_keys, cuda.gridsize(1)):
+        st[4] = np.uint32(init[4] | np.uint32(k))
+        _block(st, x, out)
+        ok = True
+        for i in range(16):
+            if np.uint32(out[i] ^ plain[i]) != cipher[i]:
+                ok = False
+        if ok:
+            found[0] = k
+
+
+def _words(block: bytes, name: str) -> np.ndarray:
+    if not isinstance(block, (bytes, bytearray)) or len(block) != 64:
+        raise TypeError(f"{name} must be 64 bytes (one ChaCha20 block)")
+    return np.frombuffer(bytes(block), dtype="<u4").astype(np.uint32)
+
+
+def search_key(known_key: bytes, unknown_bits: int, nonce: bytes, plaintext: bytes, ciphertext: bytes,
+               counter: int = 0, backend: str | None = None) -> int | None:
+    """Find the unknown low bits of a ChaCha20 key from one known plaintext/ciphertext block.
+
+    The key is ``known_key`` with the low ``unknown_bits`` bits of its first little-endian 32-bit
+    word replaced by the unknown value (those bits of ``known_key`` must be zero). Every candidate
+    0 .. 2**unknown_bits - 1 is tried.
+
+    Parameters
+    ----------
+    known_key : bytes
+        32 bytes: the known part of the key, unknown bits zero.
+    unknown_bits : int
+        1..32.
+    nonce : bytes
+        12 bytes.
+    plaintext, ciphertext : bytes
+        One 64-byte block each, ``ciphertext = plaintext XOR keystream(key, counter, nonce)``.
+    counter : int
+        Block counter of that block.
+    backend : {"cpu", "cuda"}, optional
+        Override the backend for this call.
+
+    Returns
+    -------
+    int or None
+        The unknown value (the key is ``known_key`` with it OR-ed into word 0), or None.
+    """
+    c = _check_key_nonce(known_key, counter, nonce)
+    bits = _checks.integer("unknown_bits", unknown_bits, low=MIN_BITS, high=MAX_BITS)
+    init = _initial_state(bytes(known_key), c, bytes(nonce))
+    if bits < 32 and int(init[4]) >> bits << bits != int(init[4]):
+        raise ValueError(f"the low {bits} bits of known_key's first word must be zero")
+    plain, cipher = _words(plaintext, "plaintext"), _words(ciphertext, "ciphertext")
+    n_keys = 1 << bits
+    where = _backend.resolve(backend)
+    if _backend.is_cuda(where):
+        found = np.full(1, -1, np.int64)
+        blocks, threads = _backend.launch_config(n_keys, 256, 65536)
+        d_found = cuda.to_device(found)
+        with _backend.quiet_simulator():
+            _search_cuda[blocks, threads](init, plain, cipher, n_keys, d_found)
+        value = int(d_found.copy_to_host()[0])
+        return None if value < 0 else value
+    n_chunks = max(1, min(256, n_keys // LANES))
+    found = np.full(n_chunks, -1, np.int64)
+    _search_cpu(init, plain, cipher, n_keys, np.empty((n_chunks, 16, LANES), np.uint32), found)
+    hits = found[found >= 0]
+    return int(hits[0]) if hits.size else None
+
+
+def key_with(known_key: bytes, value: int) -> bytes:
+    """``known_key`` with ``value`` OR-ed into its first little-endian 32-bit word."""
+    words = np.frombuffer(bytes(known_key), dtype="<u4").copy()
+    words[0] |= np.uint32(value)
+    return words.astype("<u4").tobytes()
