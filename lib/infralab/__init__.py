@@ -7,10 +7,30 @@ public function picks one through :mod:`infralab.backend`.
 * :mod:`infralab.stream` -- the first kernel (STREAM triad) and this machine's bandwidth
 * :mod:`infralab.network` -- collectives, ECMP versus packet spraying, tail latency (notebook 01)
 * :mod:`infralab.thermal` -- heat flow, PUE, a chip-package heat solver, rack placement (notebook 02)
+* :mod:`infralab.enclave` -- PCRs, Nitro attestation, envelope encryption, a local KMS,
+  the brute-force lesson (notebook 03)
 * :mod:`infralab.bench` -- ``python -m infralab.bench [topic ...] [--json]``
 """
+
+from pathlib import Path
 
 from . import backend, stream
 
 __version__ = "0.1.0"
-__all__ = ["backend", "stream"]
+__all__ = ["backend", "stream", "data_path"]
+
+_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def data_path(name: str) -> Path:
+    """Path of a file in the repository's ``data/`` folder (the package is installed editable).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is not there, with the folder searched in the message.
+    """
+    path = _DATA / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{name!r} not found in {_DATA} (infralab expects the repository's data/ folder)")
+    return path

@@ -22,9 +22,14 @@ def ecmp_numpy(n_paths: int, n_flows: int, n_trials: int, seed: int = 0) -> tupl
 def bench_ecmp(ctx: dict) -> list[dict]:
     n, m, trials = 64, 64, 1_000_000
     t_np = best_time(lambda: ecmp_numpy(n, m, trials), repeats=1)
-    t_k = best_time(lambda: network.simulate_ecmp(n, m, trials, seed=0), repeats=3, warmup=1)
-    return [record(ctx, "network.simulate_ecmp", f"{n} paths x {m} flows x {trials} trials", t_k, t_np,
-                   items=m * trials, note="items = flows hashed")]
+    t_k = best_time(lambda: network.simulate_ecmp(n, m, trials, seed=0, backend="cpu"), repeats=3, warmup=1)
+    out = [record(ctx, "network.simulate_ecmp", f"{n} paths x {m} flows x {trials} trials", t_k, t_np,
+                  items=m * trials, backend="cpu", note="items = flows hashed")]
+    if ctx["backend"] == "cuda":
+        t_g = best_time(lambda: network.simulate_ecmp(n, m, trials, seed=0, backend="cuda"), repeats=3, warmup=1)
+        out.append(record(ctx, "network.simulate_ecmp", f"{n} paths x {m} flows x {trials} trials", t_g, t_np,
+                          items=m * trials, backend="cuda", note="includes copying results to the host"))
+    return out
 
 
 def latency_numpy(n_messages, k, base, mean_q, loss, rto, seed=0):
@@ -41,6 +46,6 @@ def latency_numpy(n_messages, k, base, mean_q, loss, rto, seed=0):
 def bench_latency(ctx: dict) -> list[dict]:
     args = (1_000_000, 16, 8e-6, 2e-6, 1e-4, 4e-3)
     t_np = best_time(lambda: latency_numpy(*args), repeats=1)
-    t_k = best_time(lambda: network.simulate_message_latency(*args, seed=0), repeats=3, warmup=1)
+    t_k = best_time(lambda: network.simulate_message_latency(*args, seed=0, backend="cpu"), repeats=3, warmup=1)
     return [record(ctx, "network.message_latency", "1e6 messages x 16 packets", t_k, t_np,
-                   items=args[0] * args[1], note="items = packets")]
+                   items=args[0] * args[1], backend="cpu", note="items = packets")]

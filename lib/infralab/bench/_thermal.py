@@ -18,11 +18,17 @@ def bench_ftcs(ctx: dict) -> list[dict]:
     u0 = np.random.default_rng(0).random((n, n))
     dt = thermal.stability_limit(1.0, 1.0)
     t_np = best_time(lambda: thermal.ftcs_numpy(u0, 0.25, steps), repeats=1)
-    t_k = best_time(lambda: thermal.solve_heat_2d(u0, 1.0, 1.0, dt, steps), repeats=3, warmup=1)
+    t_k = best_time(lambda: thermal.solve_heat_2d(u0, 1.0, 1.0, dt, steps, backend="cpu"), repeats=3, warmup=1)
     updates = (n - 2) ** 2 * steps
-    return [record(ctx, "thermal.solve_heat_2d", f"{n}x{n} float64, {steps} steps", t_k, t_np,
-                   items=updates, bytes_moved=FTCS_BYTES_PER_UPDATE * updates,
-                   note="items = cell updates; seconds include input checks and copies")]
+    out = [record(ctx, "thermal.solve_heat_2d", f"{n}x{n} float64, {steps} steps", t_k, t_np,
+                  items=updates, bytes_moved=FTCS_BYTES_PER_UPDATE * updates, backend="cpu",
+                  note="items = cell updates; seconds include input checks and copies")]
+    if ctx["backend"] == "cuda":
+        t_g = best_time(lambda: thermal.solve_heat_2d(u0, 1.0, 1.0, dt, steps, backend="cuda"), repeats=3, warmup=1)
+        out.append(record(ctx, "thermal.solve_heat_2d", f"{n}x{n} float64, {steps} steps", t_g, t_np,
+                          items=updates, backend="cuda", gpu_GBps=FTCS_BYTES_PER_UPDATE * updates / t_g / 1e9,
+                          note="includes host-device copies"))
+    return out
 
 
 @register("thermal")

@@ -251,3 +251,55 @@ def key_with(known_key: bytes, value: int) -> bytes:
     words = np.frombuffer(bytes(known_key), dtype="<u4").copy()
     words[0] |= np.uint32(value)
     return words.astype("<u4").tobytes()
+
+
+# --- measurements for the lesson and the benchmark ------------------------------------------
+
+#: Age of the universe, years (Planck 2018: 13.787 +/- 0.020 Gyr).
+UNIVERSE_AGE_YEARS = 13.787e9
+SECONDS_PER_YEAR = 365.25 * 24 * 3600
+
+
+def _cryptography_keystream(key: bytes, counter: int, nonce: bytes, n_bytes: int) -> bytes:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+    full_nonce = counter.to_bytes(4, "little") + nonce
+    return Cipher(algorithms.ChaCha20(key, full_nonce), None).encryptor().update(bytes(n_bytes))
+
+
+def python_search_rate(n_keys: int = 20_000) -> float:
+    """Keys per second of a plain Python loop that tries each key with the ``cryptography`` package.
+
+    The baseline: the simplest search a reader would write.
+    """
+    n = _checks.integer("n_keys", n_keys, low=1)
+    known, nonce, target = bytes(32), bytes(12), bytes(64)
+    import time
+
+    t0 = time.perf_counter()
+    for k in range(n):
+        if _cryptography_keystream(key_with(known, k), 0, nonce, 64) == target:
+            break
+    return n / (time.perf_counter() - t0)
+
+
+def bulk_blocks_per_second(n_blocks: int = 1 << 19, repeats: int = 3) -> float:
+    """64-byte ChaCha20 blocks per second of the ``cryptography`` package's bulk keystream, one core.
+
+    One key, consecutive counters: OpenSSL's vectorized C, the practical ceiling of one core.
+    """
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+    from .._timing import best_time
+
+    n = _checks.integer("n_blocks", n_blocks, low=1)
+    enc = Cipher(algorithms.ChaCha20(bytes(32), bytes(16)), None).encryptor()
+    buf = bytes(64 * n)
+    return n / best_time(lambda: enc.update(buf), repeats=repeats, warmup=1)
+
+
+def years_to_search(bits: float, keys_per_second: float) -> float:
+    """Years to try all ``2**bits`` keys at ``keys_per_second`` (half that on average)."""
+    b = _checks.real("bits", bits, low=0, high=4096)
+    rate = _checks.positive("keys_per_second", keys_per_second)
+    return 2.0 ** b / rate / SECONDS_PER_YEAR
