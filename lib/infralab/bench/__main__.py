@@ -11,7 +11,7 @@ import time
 from .. import backend, stream
 from . import REGISTRY
 
-TOPIC_MODULES = ("_core", "_network", "_thermal", "_enclave")
+TOPIC_MODULES = ("_core", "_network", "_thermal", "_enclave", "_chips")
 
 
 def _load_topics() -> None:
@@ -31,6 +31,8 @@ def _fmt(rec: dict) -> str:
         parts.append(f"{rec['items_per_second']:.3g} items/s")
     if "effective_GBps" in rec:
         parts.append(f"{rec['effective_GBps']:6.1f} GB/s = {rec['fraction_of_triad']:.2f} of triad")
+    if "fraction_of_blas" in rec:
+        parts.append(f"{rec['GFLOPs']:.1f} GFLOP/s = {rec['fraction_of_blas']:.2f} of BLAS")
     if "fraction_of_bulk_1core" in rec:
         parts.append(f"= {rec['fraction_of_bulk_1core']:.2f} of 1-core bulk ChaCha20 "
                      f"({rec['bulk_blocks_per_second_1core']:.3g} blocks/s)")
