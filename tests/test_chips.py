@@ -162,3 +162,12 @@ def test_matmul_bad_input():
         chips.matmul(np.ones((2, 2)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="a.shape"):
         chips.matmul(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
+
+
+def test_price_performance_helpers():
+    # 8 chips x 1000 TFLOP/s at $80/h -> $10 per PFLOP-hour; at 50% MFU -> $20
+    assert chips.usd_per_pflop_hour(80, 8, 1000) == pytest.approx(10.0)
+    assert chips.usd_per_pflop_hour(80, 8, 1000, mfu=0.5) == pytest.approx(20.0)
+    # A costs 7, B 13: A saves 46% at equal MFU; a 50% saving needs A's MFU 1.077x B's
+    assert chips.required_efficiency_ratio(7.0, 13.0, 0.5) == pytest.approx(7 / 6.5)
+    assert chips.required_efficiency_ratio(5.0, 10.0, 0.5) == pytest.approx(1.0)

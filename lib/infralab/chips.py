@@ -434,3 +434,33 @@ def measure_matmul(n: int = 1024, repeats: int = 3, seed: int = 0) -> dict:
     err = float(np.abs(matmul(a, b, backend="cpu") - ref).max() / np.abs(ref).max())
     return {"n": n, "numba_GFLOPs": flops / t_nb / 1e9, "blas_GFLOPs": flops / t_blas / 1e9,
             "fraction_of_blas": t_blas / t_nb, "max_rel_error": err}
+
+
+# --------------------------------------------------------------------------------------------
+# Price-performance helpers for checking claims
+# --------------------------------------------------------------------------------------------
+
+def usd_per_pflop_hour(usd_per_hour: float, chips_per_instance: float, peak_tflops: float,
+                       mfu: float = 1.0) -> float:
+    """Dollars per hour of one delivered PFLOP/s: instance price / (chips x peak x MFU).
+
+    Cost to train is proportional to it (for the same model, tokens and MFU).
+    """
+    price = _checks.positive("usd_per_hour", usd_per_hour)
+    chips_n = _checks.positive("chips_per_instance", chips_per_instance)
+    peak = _checks.positive("peak_tflops", peak_tflops)
+    u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
+    return price / (chips_n * peak / 1000.0 * u)
+
+
+def required_efficiency_ratio(cost_a: float, cost_b: float, saving: float) -> float:
+    """How many times higher A's utilization (MFU) must be than B's for A to cost ``saving`` less.
+
+    With costs per *peak* PFLOP-hour ``cost_a`` and ``cost_b`` at equal MFU, A saves
+    ``1 - cost_a/cost_b``; a utilization ratio r scales A's cost by 1/r, so
+    ``r = cost_a / (cost_b · (1 - saving))``. A value <= 1 means the claim holds at equal MFU.
+    """
+    a = _checks.positive("cost_a", cost_a)
+    b = _checks.positive("cost_b", cost_b)
+    s = _checks.real("saving", saving, low=0.0, high=1.0, high_open=True)
+    return a / (b * (1.0 - s))
