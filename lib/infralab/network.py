@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 from numba import cuda, njit, prange
+from numba.core.extending import register_jitable
 
 from . import _checks, _rng
 from . import backend as _backend
@@ -286,66 +287,50 @@ def ecmp_no_collision_probability(n_paths: int, n_flows: int) -> float:
     return prob
 
 
-# The kernel and its CUDA twin. Trial t throws n_balls balls into n_bins bins, drawing two bin
-# indices from each 64-bit draw number t*half + j of the stream `key`, counts the balls per bin in a
-# scratch row that was allocated once outside the kernel, and records the used bins and the fullest.
+# The kernel and its CUDA twin share the body of one trial (`_one_trial`): trial t throws n_balls balls
+# into n_bins bins, drawing two bin indices from each 64-bit draw number t*half + j of the stream
+# `key`, counts the balls per bin in a scratch row that was allocated once outside the kernel, and
+# returns the number of used bins and the fullest bin. The twins differ only in how trials are
+# spread: contiguous chunks over CPU threads, or a grid-stride loop over GPU threads.
+
+@register_jitable
+def _one_trial(n_bins, n_balls, key, t, counts):
+    for b in range(n_bins):
+        counts[b] = 0
+    base = np.uint64(t) * np.uint64((n_balls + 1) // 2)
+    for j in range(n_balls // 2):
+        x = _rng.draw(key, base + np.uint64(j))
+        counts[_rng.lo_index(x, n_bins)] += 1
+        counts[_rng.hi_index(x, n_bins)] += 1
+    if n_balls % 2 == 1:
+        x = _rng.draw(key, base + np.uint64(n_balls // 2))
+        counts[_rng.lo_index(x, n_bins)] += 1
+    used = 0
+    most = 0
+    for b in range(n_bins):
+        c = counts[b]
+        if c > 0:
+            used += 1
+        if c > most:
+            most = c
+    return used, most
+
 
 @njit(parallel=True, cache=True)
 def _bins_cpu(n_bins, n_balls, key, used_out, max_out, scratch):
     n_trials = used_out.size
     n_chunks = scratch.shape[0]
-    half = np.uint64((n_balls + 1) // 2)
     per_chunk = (n_trials + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):
-        counts = scratch[ch]
         for t in range(ch * per_chunk, min(n_trials, (ch + 1) * per_chunk)):
-            counts[:] = 0
-            base = np.uint64(t) * half
-            for j in range(n_balls // 2):
-                x = _rng.draw(key, base + np.uint64(j))
-                counts[_rng.lo_index(x, n_bins)] += 1
-                counts[_rng.hi_index(x, n_bins)] += 1
-            if n_balls % 2 == 1:
-                x = _rng.draw(key, base + np.uint64(n_balls // 2))
-                counts[_rng.lo_index(x, n_bins)] += 1
-            used = 0
-            most = 0
-            for b in range(n_bins):
-                c = counts[b]
-                if c > 0:
-                    used += 1
-                if c > most:
-                    most = c
-            used_out[t] = used
-            max_out[t] = most
+            used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, scratch[ch])
 
 
 @cuda.jit(cache=True)
 def _bins_cuda(n_bins, n_balls, key, used_out, max_out, scratch):
     tid = cuda.grid(1)
-    counts = scratch[tid]
-    half = np.uint64((n_balls + 1) // 2)
     for t in range(tid, used_out.size, cuda.gridsize(1)):
-        for b in range(n_bins):
-            counts[b] = 0
-        base = np.uint64(t) * half
-        for j in range(n_balls // 2):
-            x = _rng.draw(key, base + np.uint64(j))
-            counts[_rng.lo_index(x, n_bins)] += 1
-            counts[_rng.hi_index(x, n_bins)] += 1
-        if n_balls % 2 == 1:
-            x = _rng.draw(key, base + np.uint64(n_balls // 2))
-            counts[_rng.lo_index(x, n_bins)] += 1
-        used = 0
-        most = 0
-        for b in range(n_bins):
-            c = counts[b]
-            if c > 0:
-                used += 1
-            if c > most:
-                most = c
-        used_out[t] = used
-        max_out[t] = most
+        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, scratch[tid])
 
 
 MAX_BINS = 1 << 16
@@ -472,46 +457,37 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
 
 # Message i has its own sub-stream draw(key, i); packet j's queueing delay is an exponential draw,
 # and each loss adds one retransmit timeout plus a fresh queueing delay. The message completes when
-# its slowest packet arrives.
+# its slowest packet arrives. Both twins call `_one_message`; only the loop over messages differs.
+
+@register_jitable
+def _one_message(key, i, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries):
+    sub = _rng.draw(key, np.uint64(i))
+    k = np.uint64(0)
+    worst = 0.0
+    for _ in range(n_packets):
+        delay = 0.0
+        for _try in range(max_tries):
+            delay += -mean_queue_s * math.log(1.0 - _rng.unit(_rng.draw(sub, k)))
+            lost = _rng.unit(_rng.draw(sub, k + np.uint64(1))) < loss_prob
+            k += np.uint64(2)
+            if not lost or _try == max_tries - 1:
+                break
+            delay += rto_s
+        if delay > worst:
+            worst = delay
+    return base_s + worst
+
 
 @njit(parallel=True, cache=True)
 def _latency_cpu(key, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries, out):
     for i in prange(out.size):
-        sub = _rng.draw(key, np.uint64(i))
-        k = np.uint64(0)
-        worst = 0.0
-        for _ in range(n_packets):
-            delay = 0.0
-            for _try in range(max_tries):
-                delay += -mean_queue_s * np.log(1.0 - _rng.unit(_rng.draw(sub, k)))
-                lost = _rng.unit(_rng.draw(sub, k + np.uint64(1))) < loss_prob
-                k += np.uint64(2)
-                if not lost or _try == max_tries - 1:
-                    break
-                delay += rto_s
-            if delay > worst:
-                worst = delay
-        out[i] = base_s + worst
+        out[i] = _one_message(key, i, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries)
 
 
 @cuda.jit(cache=True)
 def _latency_cuda(key, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries, out):
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-        sub = _rng.draw(key, np.uint64(i))
-        k = np.uint64(0)
-        worst = 0.0
-        for _ in range(n_packets):
-            delay = 0.0
-            for _try in range(max_tries):
-                delay += -mean_queue_s * math.log(1.0 - _rng.unit(_rng.draw(sub, k)))
-                lost = _rng.unit(_rng.draw(sub, k + np.uint64(1))) < loss_prob
-                k += np.uint64(2)
-                if not lost or _try == max_tries - 1:
-                    break
-                delay += rto_s
-            if delay > worst:
-                worst = delay
-        out[i] = base_s + worst
+        out[i] = _one_message(key, i, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries)
 
 
 def simulate_message_latency(n_messages: int, packets_per_message: int, base_latency_s: float,
