@@ -168,6 +168,16 @@ def test_monte_carlo_converges_to_the_formulas(n, m):
     assert r["p_no_collision"] == pytest.approx(p, abs=5 * math.sqrt(p * (1 - p) / trials) + 1e-9)
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 64), st.integers(1, 128), st.integers(0, 2**31))
+def test_monte_carlo_means_converge_property(n, m, seed):
+    trials = 20_000
+    r = nw.simulate_ecmp(n, m, trials, seed=seed)
+    # used paths lie in [0, n], so their standard deviation is at most n/2: allow 6 standard errors
+    bound = 6 * (n / 2) / math.sqrt(trials)
+    assert abs(r["mean_used_paths"] - nw.ecmp_expected_used_paths(n, m)) <= bound
+
+
 def test_fullest_path_grows_like_log_n_over_log_log_n():
     # Raab & Steger: with m = n the fullest bin holds about ln n / ln ln n balls (to leading order)
     small, large = (nw.simulate_ecmp(n, n, 2000, seed=5)["mean_max_load"] for n in (16, 4096))

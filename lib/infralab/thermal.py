@@ -286,7 +286,7 @@ def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
     step = _checks.positive("dt", dt)
     n = _checks.integer("n_steps", n_steps, low=0)
     limit = stability_limit(a, h)
-    if step > limit * (1 + 1e-12):
+    if step > limit:
         raise ValueError(f"dt = {step:.6g} s exceeds the stability limit dx**2/(4*alpha) = {limit:.6g} s")
     r = a * step / (h * h)
     where = _backend.resolve(backend)
