@@ -318,8 +318,7 @@ def test_kms_denials(world):
         with pytest.raises(en.KMSAccessDenied) as err:
             kms.decrypt(key_id, blob, recipient=recipient)
         assert err.value.check == check, str(err.value)
-    late_kms = en.LocalKMS(pki.root_pem, clock=lambda: NOW + dt.timedelta(hours=5))
-    late_kms._keys = kms._keys
+    late_kms = kms.with_clock(lambda: NOW + dt.timedelta(hours=5))
     with pytest.raises(en.KMSAccessDenied) as err:
         late_kms.decrypt(key_id, blob, recipient=enclave.recipient())
     assert err.value.check == "attestation.validity"

@@ -482,8 +482,8 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
 
 
 def _cell_field(name, value, shape):
-    arr = np.asarray(value, dtype=np.float64) if np.ndim(value) == 0 else value
-    arr = _checks.float_array(name, np.broadcast_to(arr, shape) if np.ndim(arr) == 0 else arr, ndim=2)
+    """A per-cell property: a scalar is spread over the grid; an array must have the grid's shape."""
+    arr = _checks.float_array(name, np.full(shape, value) if np.ndim(value) == 0 else value, ndim=2)
     if arr.shape != shape:
         raise ValueError(f"{name} must have the shape of t0 {shape}, got {arr.shape}")
     return arr

@@ -72,6 +72,12 @@ class LocalKMS:
         self._keys: dict[str, tuple[bytes, KeyPolicy]] = {}
         self._seen_nonces: set[bytes] = set()
 
+    def with_clock(self, clock: Callable[[], _dt.datetime]) -> "LocalKMS":
+        """The same service (same keys, same record of used nonces) read with another clock."""
+        other = LocalKMS(self._root, clock)
+        other._keys, other._seen_nonces = self._keys, self._seen_nonces
+        return other
+
     def create_key(self, policy: KeyPolicy) -> str:
         """Create a KEK with ``policy``; returns its key id."""
         if not isinstance(policy, KeyPolicy):
