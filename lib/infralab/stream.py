@@ -18,8 +18,6 @@ IEEE TCCA Newsletter, 1995. https://www.cs.virginia.edu/stream/
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from numba import cuda, njit, prange
 
@@ -141,12 +139,8 @@ def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
     b = np.full(n, 1.0)
     c = np.full(n, 2.0)
     a = np.empty(n)
-    _triad_cpu(a, b, c, 3.0)  # warm-up: compile (or load from cache) and fault the pages in
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        _triad_cpu(a, b, c, 3.0)
-        best = min(best, time.perf_counter() - t0)
+    # the warm-up call compiles (or loads from cache) and faults the pages in
+    best = best_time(lambda: _triad_cpu(a, b, c, 3.0), repeats=repeats, warmup=1)
     return {"n": n, "seconds": best, "GBps": TRIAD_BYTES_PER_ELEMENT * n / best / 1e9}
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..enclave import chacha
 from . import best_time, record, register
 

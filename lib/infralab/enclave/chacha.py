@@ -21,12 +21,16 @@ Y. Nir, A. Langley, "ChaCha20 and Poly1305 for IETF Protocols", RFC 8439, 2018.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from numba import cuda, njit, prange
 from numba.core.extending import register_jitable
 
 from .. import _checks
 from .. import backend as _backend
+from .._timing import best_time
 
 #: "expand 32-byte k" as four little-endian words.
 CONSTANTS = np.array([0x61707865, 0x3320646E, 0x79622D32, 0x6B206574], dtype=np.uint32)
@@ -261,8 +265,6 @@ SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
 
 def _cryptography_keystream(key: bytes, counter: int, nonce: bytes, n_bytes: int) -> bytes:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
-
     full_nonce = counter.to_bytes(4, "little") + nonce
     return Cipher(algorithms.ChaCha20(key, full_nonce), None).encryptor().update(bytes(n_bytes))
 
@@ -274,8 +276,6 @@ def python_search_rate(n_keys: int = 20_000) -> float:
     """
     n = _checks.integer("n_keys", n_keys, low=1)
     known, nonce, target = bytes(32), bytes(12), bytes(64)
-    import time
-
     t0 = time.perf_counter()
     for k in range(n):
         if _cryptography_keystream(key_with(known, k), 0, nonce, 64) == target:
@@ -288,10 +288,6 @@ def bulk_blocks_per_second(n_blocks: int = 1 << 19, repeats: int = 3) -> float:
 
     One key, consecutive counters: OpenSSL's vectorized C, the practical ceiling of one core.
     """
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
-
-    from .._timing import best_time
-
     n = _checks.integer("n_blocks", n_blocks, low=1)
     enc = Cipher(algorithms.ChaCha20(bytes(32), bytes(16)), None).encryptor()
     buf = bytes(64 * n)
