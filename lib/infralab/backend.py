@@ -115,7 +115,12 @@ def resolve(requested: str | None = None) -> str:
 
 
 def is_cuda(name: str) -> bool:
-    """True for the backends that run the ``@cuda.jit`` twin (``"cuda"`` and ``"cuda-sim"``)."""
+    """True for the backends that run the ``@cuda.jit`` twin (``"cuda"`` and ``"cuda-sim"``).
+
+    Limits: ``name`` a string (TypeError otherwise).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a backend name (str), got {type(name).__name__}")
     return name in ("cuda", "cuda-sim")
 
 
@@ -156,11 +161,21 @@ def launch_config(n_items: int, threads_per_block: int = 128, max_blocks: int = 
     """Blocks and threads for a 1-D grid-stride CUDA launch over ``n_items`` items.
 
     The simulator runs every thread as a Python thread, so under it the grid is kept tiny.
+    Limits: ``n_items`` 0..2**63 - 1, ``threads_per_block`` 1..1024 (CUDA's maximum),
+    ``max_blocks`` 1..2**31 - 1 (CUDA's grid limit in x).
     """
+    n_items = _int_arg("n_items", n_items, 0, 2**63 - 1)
+    threads_per_block = _int_arg("threads_per_block", threads_per_block, 1, 1024)
+    max_blocks = _int_arg("max_blocks", max_blocks, 1, 2**31 - 1)
     if simulator_enabled():
         threads_per_block, max_blocks = 8, 4
     blocks = max(1, min(max_blocks, (n_items + threads_per_block - 1) // threads_per_block))
     return blocks, threads_per_block
+
+
+def _int_arg(name, value, low, high):
+    from . import _checks   # _checks imports numba only; imported here to keep this module's imports light
+    return _checks.integer(name, value, low=low, high=high)
 
 
 @contextlib.contextmanager

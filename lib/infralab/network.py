@@ -40,6 +40,10 @@ from . import _checks, _rng
 from . import backend as _backend
 
 ALGORITHMS = ("ring", "halving_doubling", "tree")
+#: Most ranks any function accepts (today's largest clusters have ~1e5-1e6 accelerators).
+MAX_RANKS = 1 << 30
+#: Most flows the closed-form ECMP formulas accept (they cost O(1) and O(min(flows, paths))).
+MAX_FORMULA_FLOWS = 10**12
 COLLECTIVES = ("allreduce", "allgather", "reducescatter")
 
 
@@ -61,7 +65,7 @@ def _alpha_beta_terms(n_ranks: int, algorithm: str) -> tuple[float, float]:
 
 
 def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
-    return (_checks.integer("n_ranks", n_ranks, low=1),
+    return (_checks.integer("n_ranks", n_ranks, low=1, high=MAX_RANKS),
             _checks.nonnegative("latency_s", latency_s),
             _checks.positive("bandwidth_Bps", bandwidth_Bps),
             _checks.choice("algorithm", algorithm, ALGORITHMS))
@@ -70,7 +74,7 @@ def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
 def _bytes_arg(nbytes):
     if np.ndim(nbytes) == 0:
         return _checks.nonnegative("nbytes", nbytes), True
-    arr = _checks.float_array("nbytes", nbytes)
+    arr = _checks.float_array("nbytes", nbytes, max_size=1 << 27)
     if np.any(arr < 0):
         raise ValueError("nbytes must be >= 0 everywhere")
     return arr, False
@@ -108,7 +112,12 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     Raises
     ------
     ValueError
-        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm.
+        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm, an empty or
+        non-finite ``nbytes`` array, or a time that overflows.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; an ``nbytes`` array has 1..2**27 elements.
 
     Examples
     --------
@@ -120,7 +129,9 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     n, scalar = _bytes_arg(nbytes)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
     steps, mult = _alpha_beta_terms(p, algo)
-    t = steps * alpha + mult * n / bw
+    with np.errstate(over="ignore"):
+        t = steps * alpha + mult * n / bw
+    _checks.derived("the all-reduce time", t, "nbytes, latency_s and bandwidth_Bps")
     return float(t) if scalar else t
 
 
@@ -129,11 +140,13 @@ def crossover_bytes(n_ranks: int, latency_s: float, bandwidth_Bps: float,
     """Message size (bytes) at which the latency and bandwidth terms of the all-reduce are equal.
 
     Below it the collective is latency-bound (alpha matters), above it bandwidth-bound.
-    Returns ``inf``-free 0.0 for a single rank.
+    Returns ``inf``-free 0.0 for a single rank. Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a result
+    that overflows raises ValueError.
     """
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
     steps, mult = _alpha_beta_terms(p, algo)
-    return 0.0 if mult == 0 else steps * alpha * bw / mult
+    out = 0.0 if mult == 0 else steps * alpha * bw / mult
+    return _checks.derived("the crossover size", out, "latency_s and bandwidth_Bps")
 
 
 def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str = "allreduce") -> dict:
@@ -146,12 +159,16 @@ def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str =
     -------
     dict
         ``algbw_Bps`` and ``busbw_Bps``, bytes/s.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a bandwidth that overflows raises ValueError.
     """
     s = _checks.nonnegative("nbytes", nbytes)
     t = _checks.positive("seconds", seconds)
-    p = _checks.integer("n_ranks", n_ranks, low=1)
+    p = _checks.integer("n_ranks", n_ranks, low=1, high=MAX_RANKS)
     c = _checks.choice("collective", collective, COLLECTIVES)
-    algbw = s / t
+    algbw = _checks.derived("algbw", s / t, "nbytes and seconds")
     factor = 2.0 * (p - 1) / p if c == "allreduce" else (p - 1) / p
     return {"algbw_Bps": algbw, "busbw_Bps": algbw * factor}
 
@@ -176,13 +193,20 @@ def compute_time_per_step(n_params: float, tokens_per_step: float, n_gpus: int,
         Peak FLOP/s of one accelerator (> 0).
     mfu : float
         Model FLOPs utilization, 0 < mfu <= 1 (an assumption: 0.3-0.5 is typical of large runs).
+
+    Notes
+    -----
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`; a result that overflows or underflows to 0 raises ValueError.
     """
     n = _checks.positive("n_params", n_params)
     t = _checks.positive("tokens_per_step", tokens_per_step)
-    g = _checks.integer("n_gpus", n_gpus, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
     peak = _checks.positive("peak_flops", peak_flops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    return 6.0 * n * t / (g * peak * u)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.float64(6.0) * n * t / (g * peak * u)
+    return float(_checks.derived("the compute time", out, "n_params, tokens_per_step, n_gpus, peak_flops and mfu",
+                                 positive=True))
 
 
 def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: float,
@@ -219,6 +243,11 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     dict
         ``compute_s``, ``comm_s`` (all buckets), ``latency_part_s`` (the alpha terms), ``exposed_s``,
         ``step_s`` and ``n_buckets``.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; at most 10**12 buckets (gradient bytes / bucket bytes);
+    gradient bytes and times that overflow raise ValueError.
     """
     n = _checks.positive("n_params", n_params)
     compute = _checks.nonnegative("compute_s", compute_s)
@@ -226,12 +255,16 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     bucket = _checks.positive("bucket_bytes", bucket_bytes)
     ov = _checks.real("overlap", overlap, low=0.0, high=1.0)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
-    grad_bytes = n * bpp
+    grad_bytes = _checks.derived("n_params * bytes_per_param", n * bpp, "n_params and bytes_per_param",
+                                 positive=True)
+    _checks.real("the number of buckets (gradient bytes / bucket_bytes)", grad_bytes / bucket, high=1e12)
     n_buckets = max(1, math.ceil(grad_bytes / bucket))
     per_bucket = allreduce_time(grad_bytes / n_buckets, p, alpha, bw, algo)
     comm = n_buckets * per_bucket
     steps, _ = _alpha_beta_terms(p, algo)
     exposed = comm - min(comm, ov * compute)
+    _checks.derived("the step time", [comm, compute + exposed, n_buckets * steps * alpha],
+                    "n_params, compute_s, latency_s and bandwidth_Bps")
     return {"compute_s": compute, "comm_s": comm, "latency_part_s": n_buckets * steps * alpha,
             "exposed_s": exposed, "step_s": compute + exposed, "n_buckets": n_buckets}
 
@@ -248,6 +281,8 @@ def time_to_train_saving(latency_before_s: float, latency_after_s: float, **step
     >>> kw = dict(n_params=1e9, n_ranks=4000, compute_s=0.0, bandwidth_Bps=50e9, overlap=0.0)
     >>> round(time_to_train_saving(8e-6, 6e-6, **kw), 3) > 0
     True
+
+    Limits: those of :func:`training_step`.
     """
     before = training_step(latency_s=latency_before_s, **step_kwargs)["step_s"]
     after = training_step(latency_s=latency_after_s, **step_kwargs)["step_s"]
@@ -265,9 +300,11 @@ def ecmp_expected_used_paths(n_paths: int, n_flows: int) -> float:
     --------
     >>> round(ecmp_expected_used_paths(8, 8), 4)
     5.2511
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``n_flows`` 0..:data:`MAX_FORMULA_FLOWS`.
     """
-    n = _checks.integer("n_paths", n_paths, low=1)
-    m = _checks.integer("n_flows", n_flows, low=0)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    m = _checks.integer("n_flows", n_flows, low=0, high=MAX_FORMULA_FLOWS)
     return n * (1.0 - (1.0 - 1.0 / n) ** m)
 
 
@@ -278,9 +315,14 @@ def ecmp_no_collision_probability(n_paths: int, n_flows: int) -> float:
     --------
     >>> round(ecmp_no_collision_probability(8, 4), 6)
     0.410156
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``n_flows`` 0..:data:`MAX_FORMULA_FLOWS`; more flows than
+    paths is 0 by the pigeonhole principle, so the product has at most ``n_paths`` factors.
     """
-    n = _checks.integer("n_paths", n_paths, low=1)
-    m = _checks.integer("n_flows", n_flows, low=0)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    m = _checks.integer("n_flows", n_flows, low=0, high=MAX_FORMULA_FLOWS)
+    if m > n:
+        return 0.0
     prob = 1.0
     for i in range(m):
         prob *= max(0.0, 1.0 - i / n)
@@ -335,6 +377,11 @@ def _bins_cuda(n_bins, n_balls, key, used_out, max_out, scratch):
 
 MAX_BINS = 1 << 16
 MAX_BALLS = 1 << 24
+#: Most trials of one Monte Carlo call (8 bytes of results per trial: 1 GiB at the cap).
+MAX_TRIALS = 1 << 27
+#: Work cap of :func:`balls_into_bins`: ``n_trials · (n_balls + n_bins / 8)`` (a ball is one half of a
+#: 64-bit draw plus a count, ~8e8/s on 2 cores; clearing a bin costs ~1/8 of a ball): ~40 s at the cap.
+MAX_BALL_WORK = 3 * 10**10
 
 
 def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
@@ -350,9 +397,9 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
     n_balls : int
         Balls (flows or packets) per trial, 0..2**24.
     n_trials : int
-        Independent trials, >= 1.
+        Independent trials, 1..2**27.
     seed : int
-        Seed; the same seed gives the same arrays on every backend.
+        Seed, 0..2**64-1; the same seed gives the same arrays on every backend.
     backend : {"cpu", "cuda"}, optional
         Override the backend for this call.
 
@@ -360,11 +407,19 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
     -------
     used, fullest : numpy.ndarray
         int32 arrays of length ``n_trials``.
+
+    Notes
+    -----
+    Limits: ``n_trials · (n_balls + n_bins/8)`` at most :data:`MAX_BALL_WORK` (about 40 s on 2 cores);
+    above it a ValueError gives the estimated time and memory. So ``balls_into_bins(65536, 2**24, 10**4)``
+    is refused, and ``n_trials = 2**31`` (16 GiB of results) too.
     """
     n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
     n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
-    n_trials = _checks.integer("n_trials", n_trials, low=1, high=1 << 31)
-    seed = _checks.integer("seed", seed)
+    n_trials = _checks.integer("n_trials", n_trials, low=1, high=MAX_TRIALS)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("balls_into_bins", n_trials * (n_balls + n_bins / 8), MAX_BALL_WORK, per_second=8e8,
+                       bytes_needed=8.0 * n_trials + 4.0 * 64 * n_bins, unit="ball throws")
     where = _backend.resolve(backend)
     key = _rng.stream_key(seed, salt=0xB1A5)
     used = np.zeros(n_trials, np.int32)
@@ -397,7 +452,7 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     n_flows : int
         Flows hashed per trial, 1..2**24.
     n_trials : int
-        Trials, >= 1.
+        Trials, 1..2**27 (and the work cap of :func:`balls_into_bins`).
     seed : int
         The same seed gives the same dict.
     backend : {"cpu", "cuda"}, optional
@@ -432,6 +487,7 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
     Each flow is split into ``packets_per_flow`` equal packets; load is counted in flows
     (packets / packets_per_flow), so the numbers compare directly with :func:`simulate_ecmp`.
     Random spraying is a pessimistic model of SRD, which also steers away from congested paths.
+    Limits: ``n_flows · packets_per_flow`` at most 2**24, and those of :func:`balls_into_bins`.
 
     Returns
     -------
@@ -439,8 +495,8 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
         ``mean_max_load``, ``std_max_load``, ``ideal_load`` and ``slowdown`` as in
         :func:`simulate_ecmp`, plus ``mean_used_paths``.
     """
-    k = _checks.integer("packets_per_flow", packets_per_flow, low=1)
-    m = _checks.integer("n_flows", n_flows, low=1)
+    k = _checks.integer("packets_per_flow", packets_per_flow, low=1, high=MAX_BALLS)
+    m = _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
     if m * k > MAX_BALLS:
         raise ValueError(f"n_flows * packets_per_flow must be <= {MAX_BALLS}, got {m * k}")
     used, most = balls_into_bins(n_paths, m * k, n_trials, seed, backend)
@@ -458,6 +514,10 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
 # Message i has its own sub-stream draw(key, i); packet j's queueing delay is an exponential draw,
 # and each loss adds one retransmit timeout plus a fresh queueing delay. The message completes when
 # its slowest packet arrives. Both twins call `_one_message`; only the loop over messages differs.
+
+#: Work cap of :func:`simulate_message_latency`, in expected packet tries.
+MAX_PACKET_WORK = 5 * 10**9
+
 
 @register_jitable
 def _one_message(key, i, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries):
@@ -526,6 +586,12 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     -------
     numpy.ndarray
         float64 latencies in seconds, length ``n_messages``.
+
+    Notes
+    -----
+    Limits: ``n_messages · packets_per_message / (1 - loss_prob)`` (expected packet tries) at most
+    :data:`MAX_PACKET_WORK` (~1.3e8 tries/s on 2 cores: about 40 s); above it a ValueError gives the
+    estimated time and memory. A latency sum that overflows raises ValueError.
     """
     n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
     k = _checks.integer("packets_per_message", packets_per_message, low=1, high=100_000)
@@ -534,7 +600,10 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     loss = _checks.real("loss_prob", loss_prob, low=0.0, high=0.5)
     rto = _checks.nonnegative("rto_s", rto_s)
     tries = _checks.integer("max_tries", max_tries, low=1, high=64)
-    seed = _checks.integer("seed", seed)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("simulate_message_latency", n * k / (1.0 - loss), MAX_PACKET_WORK, per_second=1.3e8,
+                       bytes_needed=8.0 * n, unit="packet tries")
+    _checks.derived("the worst-case latency", base + tries * (rto + 40.0 * q), "base_latency_s, rto_s and mean_queue_s")
     where = _backend.resolve(backend)
     key = _rng.stream_key(seed, salt=0x7A11)
     out = np.empty(n)
@@ -554,9 +623,12 @@ def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np
     A collective step completes when its slowest message does, so its latency lives in the tail of
     the message distribution: with ``k`` messages per step the median step sees about the
     ``1 - 0.5**(1/k)`` quantile of a message. Leftover messages that do not fill a step are dropped.
+
+    Limits: ``latencies`` a non-empty finite 1-D array of at most 2**28 values;
+    ``messages_per_step`` 1..2**28.
     """
-    lat = _checks.float_array("latencies", latencies, ndim=1)
-    k = _checks.integer("messages_per_step", messages_per_step, low=1)
+    lat = _checks.float_array("latencies", latencies, ndim=1, max_size=1 << 28)
+    k = _checks.integer("messages_per_step", messages_per_step, low=1, high=1 << 28)
     n_steps = lat.size // k
     if n_steps == 0:
         raise ValueError(f"need at least messages_per_step={k} latencies, got {lat.size}")
@@ -564,8 +636,14 @@ def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np
 
 
 def percentiles(samples: np.ndarray, qs=(50.0, 99.0, 99.9)) -> dict:
-    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation)."""
-    arr = _checks.float_array("samples", samples, ndim=1)
+    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation).
+
+    Limits: ``samples`` a non-empty finite 1-D array of at most 2**28 values; ``qs`` 1..1000
+    percentages, each 0..100.
+    """
+    arr = _checks.float_array("samples", samples, ndim=1, max_size=1 << 28)
+    qs = [_checks.real("q", q, low=0.0, high=100.0)
+          for q in _checks.float_array("qs", qs, ndim=1, max_size=1000)]
     return {f"p{q:g}": float(np.percentile(arr, q)) for q in qs}
 
 
