@@ -272,6 +272,12 @@ def test_a_broken_definition_does_not_raise_in_check(capsys):
     assert "Cannot check" in capsys.readouterr().out
 
 
+def test_answer_is_recomputed_for_new_parameters_and_new_loads():
+    first = exercises.load("00")[4]
+    assert first.given(bandwidth_GBps=10.0).answer() == pytest.approx(2 * first.answer())
+    assert exercises.load("00")[4]._cache == {}     # a fresh load computes again
+
+
 def test_given_refuses_unknown_and_impossible_parameters():
     ex = exercises.load("00")
     with pytest.raises(TypeError, match="bandwidth_GBps"):

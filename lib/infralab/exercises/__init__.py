@@ -27,7 +27,8 @@ Recipe for converting a notebook's exercises
    * ``NOTEBOOK = "NN_name"`` -- the notebook's file name without ``.ipynb``;
    * per exercise, one module-level ``def`` that computes the answer by calling ``infralab``
      with keyword parameters (never return a typed-in constant: :meth:`Exercise.solution`
-     prints this function's source as the worked solution, so it is the solution);
+     prints this function's source as the worked solution, so it is the solution). It must be
+     deterministic (fixed seeds) and quick (well under a second: the tests call it);
    * ``EXERCISES = [Exercise(number=N, title=..., kind=..., compute=..., params={...},
      hint_text=..., explanation=...), ...]`` where ``N`` is the number printed in the
      notebook's "### Exercise N" heading, ``kind`` is ``Number(unit=..., rtol=...)``,

@@ -396,7 +396,7 @@ def _show(markdown: str, plain: str) -> None:
     print(plain)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Exercise:
     """One exercise: its answer kind, the code that computes its answer, a hint and a worked solution.
 
@@ -443,6 +443,7 @@ class Exercise:
     hint_text: str = ""
     explanation: str = ""
     notebook: str = ""
+    _cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.number, bool) or not isinstance(self.number, int) or self.number < 1:
@@ -465,10 +466,16 @@ class Exercise:
     # --- what a learner calls ------------------------------------------------------------------
 
     def answer(self) -> Any:
-        """The expected answer, computed now by ``compute(**params)`` (never a stored constant)."""
-        value = self.compute(**self.params)
-        self.kind.validate_expected(value)
-        return value
+        """The expected answer, computed by ``compute(**params)`` (never a typed-in constant).
+
+        Computed on the first call and kept by this exercise object (``load`` and ``given`` make
+        new objects, so a fixed model is picked up by the next ``load``).
+        """
+        if "value" not in self._cache:
+            value = self.compute(**self.params)
+            self.kind.validate_expected(value)
+            self._cache["value"] = value
+        return self._cache["value"]
 
     def feedback(self, answer: Any) -> tuple[bool, str]:
         """``(ok, message)`` for ``answer`` without printing; never raises for any ``answer``."""
