@@ -49,6 +49,16 @@ HARD_ABORT_S = 300.0
 #: Keep this short and honest.
 EXEMPT: dict[str, str] = {}
 
+#: Known breaches being fixed elsewhere, run as non-strict expected failures: the security half of
+#: issue 14 (branch i14s) rewrites these functions so that only AttestationError, KMSAccessDenied,
+#: TypeError and ValueError leave them; with its current code all of them pass this suite.
+#: DELETE each entry once that work is on main (an XPASS in the report means it is).
+PENDING = {q: "issue 14, security half (i14s): AttributeError/CBOREncodeError/OSError leak on hostile input"
+           for q in ("infralab.enclave.attestation.load_document", "infralab.enclave.attestation.mint_attestation",
+                     "infralab.enclave.attestation.sig_structure", "infralab.enclave.attestation.verify_attestation",
+                     "infralab.enclave.envelope.envelope_decrypt", "infralab.enclave.envelope.envelope_encrypt",
+                     "infralab.enclave.envelope.rewrap", "infralab.enclave.envelope.unwrap_key")}
+
 #: Callables whose docstring promises NaN in the output, with the reason.
 DOCUMENTED_NAN = {
     "infralab.stream.time_versions": "the 'python' timings are NaN, as documented, for sizes above python_up_to",
@@ -230,11 +240,28 @@ def _examples():
     pki = attestation.TestPKI(start)
     ex.update({
         "start": start, "pki": pki, "pcrs": {0: bytes(48)}, "root_certificate": pki.root_pem,
-        "trusted_root_pem": pki.root_pem, "document": attestation.mint_attestation(pki, {0: bytes(48)}),
-        "env": envelope.envelope_encrypt(b"object", bytes(range(32))), "clock": None,
-        "infralab.enclave.kms.ToyEnclave:kernel": b"kernel",
-        "infralab.enclave.attestation.load_document:path": str(infralab.data_path("chips.csv")),
+        "trusted_root_pem": pki.root_pem, "clock": None, "infralab.enclave.kms.ToyEnclave:kernel": b"kernel",
+        "document": attestation.mint_attestation(pki, {0: bytes(48)}, timestamp=_dt.datetime.now(_dt.timezone.utc)),
+        "infralab.enclave.attestation.load_document:path": str(infralab.data_path("nitro_attestation_2022-07-26.b64")),
+        "infralab.enclave.attestation.pcr_value:name": "pcr0", "infralab.enclave.attestation.pcr_value:value": bytes(48),
     })
+    env = envelope.envelope_encrypt(b"object", bytes(range(32)))
+    ex["env"] = env
+    for field in ("wrapped_key", "key_nonce", "nonce", "ciphertext", "kek_id"):
+        ex[f"infralab.enclave.envelope.Envelope:{field}"] = getattr(env, field)
+    try:   # the self-checking exercises (infralab.exercises), when present
+        from infralab import exercises as exs
+
+        core = "infralab.exercises._core"
+        one = exs.Exercise(number=1, title="t", kind=exs.Boolean(), compute=lambda: True, hint_text="h",
+                           explanation="e")
+        ex.update({f"{core}.Choice:options": ("a", "b"), f"{core}.Parts:kinds": (exs.Boolean(), exs.Boolean()),
+                   f"{core}.Exercise:number": 1, f"{core}.Exercise:title": "t", f"{core}.Exercise:kind": exs.Boolean(),
+                   f"{core}.Exercise:compute": lambda: True, f"{core}.Exercise:hint_text": "h",
+                   f"{core}.Exercise:explanation": "e", f"{core}.Exercises:notebook": "00",
+                   f"{core}.Exercises:exercises": [one], "infralab.exercises.load:notebook": "00"})
+    except (ImportError, AttributeError, TypeError, ValueError):
+        pass
     return ex
 
 
@@ -391,10 +418,12 @@ def test_example_call_reaches_the_body(qual):
 
 
 @pytest.mark.parametrize("qual", sorted(FUNCS))
-def test_hostile_inputs_keep_the_contract(qual):
+def test_hostile_inputs_keep_the_contract(qual, request):
     fn = FUNCS[qual]
     if qual in EXEMPT:
         pytest.skip(EXEMPT[qual])
+    if qual in PENDING:
+        request.applymarker(pytest.mark.xfail(reason=PENDING[qual], strict=False))
     allowed = _allowed(qual, fn)
     args, kwargs, names = _base_call(qual, fn)
     breaches = []

@@ -35,6 +35,8 @@ def data_path(name: str) -> Path:
     ValueError
         If ``name`` is empty, longer than 255 characters, or leaves ``data/`` (a path separator or
         ``..``): only files directly in the folder are served.
+
+    Limits: ``name`` a plain file name of 1..255 characters (no separators).
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a file name (str), got {type(name).__name__}")

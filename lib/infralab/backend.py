@@ -36,7 +36,10 @@ ENV_VAR = "INFRALAB_BACKEND"
 
 
 def simulator_enabled() -> bool:
-    """True when numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1`` at numba import)."""
+    """True when numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1`` at numba import).
+
+    Limits: no arguments; O(1).
+    """
     return bool(numba.config.ENABLE_CUDASIM)
 
 
@@ -57,7 +60,10 @@ def _gpu_name() -> str | None:
 
 
 def cuda_usable() -> bool:
-    """True when CUDA twins can run: a real GPU, or the simulator."""
+    """True when CUDA twins can run: a real GPU, or the simulator.
+
+    Limits: no arguments; probes the driver once (cached).
+    """
     return simulator_enabled() or _gpu_name() is not None
 
 
@@ -76,7 +82,7 @@ def resolve(requested: str | None = None) -> str:
     ----------
     requested : {"cpu", "cuda"} or None
         An explicit choice for this call. None means: the ``INFRALAB_BACKEND`` environment
-        variable if set, else the automatic choice.
+        variable if set, else the automatic choice. Limits: None or a string; O(1) work.
 
     Returns
     -------
@@ -135,6 +141,8 @@ def info() -> dict[str, Any]:
         thread count), ``gpu_name`` (None without a GPU), ``simulator`` (bool) and
         ``forced_by`` (the value of ``INFRALAB_BACKEND`` or None).
 
+    Limits: no arguments; bounded work (one cached driver probe).
+
     Raises
     ------
     ValueError
@@ -184,6 +192,8 @@ def quiet_simulator():
 
     The simulator executes kernels as Python on NumPy scalars, which warn on the 64-bit
     wrap-around that the counter-based generator relies on (compiled code wraps silently).
+
+    Limits: no arguments; changes only warning filters, restored on exit.
     """
     with warnings.catch_warnings():
         if simulator_enabled():

@@ -131,6 +131,8 @@ def load_chips(path=None) -> list[dict]:
         :data:`MAX_TABLE_BYTES`; the message names file, row and column.
     TypeError
         ``path`` neither None, a str nor an ``os.PathLike``.
+
+    Limits: ``path`` None, a str or an os.PathLike; the file at most :data:`MAX_TABLE_BYTES`.
     """
     return _read_table(_default("chips.csv") if path is None else path, CHIP_COLUMNS, CHIP_REQUIRED)
 
@@ -144,6 +146,8 @@ def load_instances(path=None) -> list[dict]:
         As :func:`load_chips`, and for a price without ``price_date``.
     TypeError
         ``path`` neither None, a str nor an ``os.PathLike``.
+
+    Limits: ``path`` None, a str or an os.PathLike; the file at most :data:`MAX_TABLE_BYTES`.
     """
     p = _default("instances.csv") if path is None else path
     rows = _read_table(p, INSTANCE_COLUMNS, INSTANCE_REQUIRED)
@@ -164,6 +168,8 @@ def ridge_point(peak_flops: float, bandwidth_Bps: float) -> float:
     --------
     >>> round(ridge_point(989e12, 3.35e12))
     295
+
+    Limits: finite positive inputs; a ratio that overflows or underflows to 0 raises ValueError.
     """
     out = _checks.positive("peak_flops", peak_flops) / _checks.positive("bandwidth_Bps", bandwidth_Bps)
     return _checks.derived("the ridge point", out, "peak_flops and bandwidth_Bps", positive=True)

@@ -445,6 +445,8 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     does, so the slowdown against perfect balance is ``E[fullest] / (m/n)`` (perfect balance of
     whole flows would be ``ceil(m/n)``; spraying approaches ``m/n``).
 
+    Limits: ``n_flows`` 1..2**24 and those of :func:`balls_into_bins` (work cap, 2**27 trials).
+
     Parameters
     ----------
     n_paths : int

@@ -63,6 +63,8 @@ def pue(total_facility_w: float, it_w: float) -> float:
     ValueError
         When ``it_w`` is not positive, or exceeds ``total_facility_w``.
 
+    Limits: finite positive inputs; a ratio that overflows raises ValueError.
+
     Examples
     --------
     >>> pue(1150.0, 1000.0)
@@ -94,6 +96,10 @@ def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, ut
         Average server utilization, 0 < u <= 1.
     server_efficiency_gain : float
         Work per joule of the cloud's servers over the on-premises servers' (> 0).
+
+    Notes
+    -----
+    Limits: finite inputs; a ratio that overflows or underflows to 0 raises ValueError.
     """
     p_on = _checks.real("pue_onprem", pue_onprem, low=1.0)
     p_cl = _checks.real("pue_cloud", pue_cloud, low=1.0)
@@ -109,6 +115,8 @@ def carbon_ratio(energy_ratio: float, grid_g_per_kwh_onprem: float, grid_g_per_k
 
     Grid intensities in gCO2e/kWh (the cloud's may be lowered by renewable purchases; that is an
     accounting assumption the reader should see, not a physical one).
+
+    Limits: finite inputs; a ratio that overflows raises ValueError.
     """
     r = _checks.positive("energy_ratio", energy_ratio)
     g_on = _checks.positive("grid_g_per_kwh_onprem", grid_g_per_kwh_onprem)
@@ -125,6 +133,8 @@ def pue_with_containment(pue_base: float, cooling_share_of_overhead: float,
     (power distribution, lighting). Schneider Electric white paper 135 reports hot-aisle containment
     using 43% less cooling energy than cold-aisle containment; the split of the overhead is an
     assumption.
+
+    Limits: finite inputs in the stated ranges; O(1).
     """
     p = _checks.real("pue_base", pue_base, low=1.0)
     share = _checks.real("cooling_share_of_overhead", cooling_share_of_overhead, low=0.0, high=1.0)
@@ -140,6 +150,8 @@ def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float
     """Volumetric flow (m^3/s) that carries ``power_w`` away at a temperature rise ``delta_t_k``.
 
     ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (facts.md).
+
+    Limits: finite inputs; a flow that overflows, or underflows to 0 for a positive power, raises ValueError.
 
     Examples
     --------
@@ -160,6 +172,8 @@ def junction_temperature(power_w: float, coolant_c: float, r_jc: float, r_tim: f
     """Junction temperature (C) through the resistance chain junction -> case -> TIM -> sink -> coolant.
 
     ``T_j = T_coolant + P · (R_jc + R_TIM + 1/(h·A))``.
+
+    Limits: finite inputs; a temperature that overflows raises ValueError.
 
     Parameters
     ----------

@@ -101,6 +101,8 @@ def chacha20_block(key: bytes, counter: int, nonce: bytes) -> bytes:
 
     Computed by the numba kernel; equal to the ``cryptography`` package's ChaCha20 keystream.
 
+    Limits: one 64-byte block per call; ``counter`` 0..2**32 - 1.
+
     Parameters
     ----------
     key : bytes

@@ -74,6 +74,7 @@ def triad_time_ms(n_elements: int = 10_000_000, bandwidth_GBps: float = 20.0) ->
     """Lower bound on one triad's time: the bytes it must move over the memory bandwidth, in ms."""
     n_elements = _checks.integer("n_elements", n_elements, low=1, high=10**12)
     bandwidth_GBps = _checks.positive("bandwidth_GBps", bandwidth_GBps)
+    _checks.real("bandwidth_GBps", bandwidth_GBps, low=1e-3, high=1e6)   # a disk .. beyond any HBM
     bytes_moved = n_elements * stream.TRIAD_BYTES_PER_ELEMENT   # read b[i] and c[i], write a[i]
     seconds = bytes_moved / (bandwidth_GBps * 1e9)              # GB/s = 1e9 bytes per second
     return seconds * 1e3
