@@ -267,7 +267,7 @@ NOW = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
 
 @pytest.fixture(scope="module")
 def world():
-    pki = en.TestPKI(start=NOW - dt.timedelta(minutes=10))
+    pki = en.TestPKI(start=NOW - dt.timedelta(minutes=2))        # documents dated NOW - 1 min: fresh
     enclave = en.ToyEnclave(b"kernel", b"init", b"model server v1", pki)
     return pki, enclave
 
@@ -303,7 +303,7 @@ def test_kms_denials(world):
     forged = enclave.recipient()
     forged["AttestationDocument"] = _reencode(forged["AttestationDocument"],
                                               lambda p: p["pcrs"].update({3: b"\x07" * 48}))
-    stranger_pki = en.TestPKI(start=NOW - dt.timedelta(minutes=10))
+    stranger_pki = en.TestPKI(start=NOW - dt.timedelta(minutes=2))
     stranger = en.ToyEnclave(b"kernel", b"init", b"model server v1", stranger_pki)
     replay = enclave.recipient(nonce=b"r" * 20)
     kms.decrypt(key_id, blob, recipient=replay)
