@@ -28,7 +28,7 @@ P384_N = att.P384_ORDER
 def world():
     # certificates valid from NOW - 1 day for 3 days, so that only the timestamp decides freshness
     pki = en.TestPKI(start=NOW - dt.timedelta(days=1), leaf_lifetime=dt.timedelta(days=3))
-    enclave = en.ToyEnclave(b"kernel", b"init", b"model server v1", pki)
+    enclave = en.ToyEnclave(b"kernel", b"init", b"model server v1", pki, clock=lambda: NOW)
     return pki, enclave
 
 
@@ -116,6 +116,15 @@ def test_a_clock_that_is_not_callable_is_refused_at_construction(world):
     for clock in (NOW, 5, "now"):
         with pytest.raises(TypeError, match="clock"):
             en.LocalKMS(pki.root_pem, clock=clock)
+        with pytest.raises(TypeError, match="clock"):
+            en.ToyEnclave(b"k", b"i", b"a", pki, clock=clock)
+
+
+def test_the_toy_nsm_stamps_documents_with_its_clock(world):
+    pki, enclave = world
+    doc = enclave.recipient()["AttestationDocument"]
+    assert en.verify_attestation(doc, pki.root_pem, at=NOW, freshness=dt.timedelta(0))["timestamp"] == \
+        int(NOW.timestamp() * 1000)
 
 
 def test_a_clock_past_expiry_is_not_replaced_by_wall_time(world):
@@ -401,6 +410,14 @@ def test_cabundle_caps_are_checked_before_parsing(signer, no_parsing, make):
     with pytest.raises(en.AttestationError) as err:
         en.verify_attestation(doc, root, at=NOW)
     assert err.value.check == "payload" and no_parsing == []
+
+
+def test_a_repeated_certificate_is_refused(signer):
+    root, bundle, leaf, key = signer
+    for cabundle in ([bundle[0], bundle[0], *bundle[1:]], [*bundle, leaf]):   # both still form a valid path
+        with pytest.raises(en.AttestationError) as err:
+            en.verify_attestation(_resigned(forge.payload(leaf, cabundle, NOW), key), root, at=NOW)
+        assert err.value.check == "chain" and "twice" in err.value.reason
 
 
 def test_the_real_document_is_far_below_the_caps():

@@ -369,8 +369,14 @@ def _extension(cert: x509.Certificate, kind):
 def _check_chain(chain: list[x509.Certificate]) -> None:
     """Root first, leaf last. CAs: critical BasicConstraints with ca=True, KeyUsage with keyCertSign,
     and no more CA certificates below them than their pathLen allows; the leaf: not a CA, KeyUsage
-    with digitalSignature; each certificate signed by the one before it (nsm-api 3.2.3.2-3.2.3.3)."""
+    with digitalSignature; no certificate twice; each certificate signed by the one before it
+    (nsm-api 3.2.3.2-3.2.3.3)."""
     n_ca = len(chain) - 1
+    ders = {c.public_bytes(serialization.Encoding.DER) for c in chain}
+    if len(ders) != len(chain):
+        # a repeated certificate (a self-signed root twice, the leaf in the bundle) can still form a
+        # path whose signatures verify; a real chain never repeats one
+        _fail("chain", "a certificate appears twice in cabundle + certificate")
     for i, cert in enumerate(chain):
         name = cert.subject.rfc4514_string()[:60]
         bc, ku = _extension(cert, x509.BasicConstraints), _extension(cert, x509.KeyUsage)

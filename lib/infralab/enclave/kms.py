@@ -291,11 +291,18 @@ class ToyEnclave:
         The image sections, measured into PCR0/1/2 by :func:`measure_image`.
     pki : TestPKI
         Stands in for the Nitro hypervisor's signing chain.
+    clock : callable, optional
+        The 'NSM' clock that stamps each document, as the real NSM stamps the time it signs
+        (timezone-aware datetime). Default: the system clock in UTC.
     """
 
-    def __init__(self, kernel: bytes, init: bytes, application: bytes, pki: TestPKI):
+    def __init__(self, kernel: bytes, init: bytes, application: bytes, pki: TestPKI, *,
+                 clock: Callable[[], _dt.datetime] | None = None):
         if not isinstance(pki, TestPKI):
             raise TypeError(f"pki must be a TestPKI, got {type(pki).__name__}")
+        if clock is not None and not callable(clock):
+            raise TypeError(f"clock must be callable or None, got {type(clock).__name__}")
+        self._clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self.pcrs = {i: bytes(PCR_BYTES) for i in range(16)}
         self.pcrs.update(measure_image(kernel, init, application))
         self._pki = pki
@@ -306,7 +313,10 @@ class ToyEnclave:
                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def recipient(self, nonce: bytes | None = None, **mint_kwargs) -> dict:
-        """The ``Recipient`` parameter for KMS: a fresh attestation with this enclave's PCRs and key."""
+        """The ``Recipient`` parameter for KMS: a fresh attestation with this enclave's PCRs and key,
+        stamped with this enclave's clock unless ``timestamp`` is given in ``mint_kwargs``."""
+        if "timestamp" not in mint_kwargs:
+            mint_kwargs["timestamp"] = self._clock()
         doc = mint_attestation(self._pki, self.pcrs, public_key=self.public_key_der(),
                                nonce=os.urandom(20) if nonce is None else nonce, **mint_kwargs)
         return {"AttestationDocument": doc, "KeyEncryptionAlgorithm": KEY_ENCRYPTION_ALGORITHM}
