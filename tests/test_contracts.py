@@ -49,15 +49,9 @@ HARD_ABORT_S = 300.0
 #: Keep this short and honest.
 EXEMPT: dict[str, str] = {}
 
-#: Known breaches being fixed elsewhere, run as non-strict expected failures: the security half of
-#: issue 14 (branch i14s) rewrites these functions so that only AttestationError, KMSAccessDenied,
-#: TypeError and ValueError leave them; with its current code all of them pass this suite.
-#: DELETE each entry once that work is on main (an XPASS in the report means it is).
-PENDING = {q: "issue 14, security half (i14s): AttributeError/CBOREncodeError/OSError leak on hostile input"
-           for q in ("infralab.enclave.attestation.load_document", "infralab.enclave.attestation.mint_attestation",
-                     "infralab.enclave.attestation.sig_structure", "infralab.enclave.attestation.verify_attestation",
-                     "infralab.enclave.envelope.envelope_decrypt", "infralab.enclave.envelope.envelope_encrypt",
-                     "infralab.enclave.envelope.rewrap", "infralab.enclave.envelope.unwrap_key")}
+#: Known breaches being fixed on another branch, run as non-strict expected failures with the reason
+#: (an XPASS in the report means the fix landed: delete the entry). Empty: keep it that way.
+PENDING: dict[str, str] = {}
 
 #: Callables whose docstring promises NaN in the output, with the reason.
 DOCUMENTED_NAN = {

@@ -83,10 +83,12 @@ def integer(name: str, value, *, low: int | None = None, high: int | None = None
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     v = int(value)
-    if (low is not None and v < low) or (high is not None and v > high):
-        lo = "" if low is None else f">= {_show(low)}"
-        hi = "" if high is None else f"<= {_show(high)}"
+    lo = "" if low is None else f">= {_show(low)}"
+    hi = "" if high is None else f"<= {_show(high)}"
+    if low is not None and v < low:       # the violated bound first, as before
         raise ValueError(f"{name} must be {' and '.join(t for t in (lo, hi) if t)}, got {_show(v)}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be {' and '.join(t for t in (hi, lo) if t)}, got {_show(v)}")
     return v
 
 
