@@ -380,9 +380,9 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     mfu : float
         Model FLOPs utilization, 0 < mfu <= 1.
     pue : float
-        Facility PUE (>= 1).
+        Facility PUE, 1..10 (10 is far worse than any reported facility).
     grid_g_per_kwh : float
-        Grid carbon intensity, gCO2e/kWh (>= 0).
+        Grid carbon intensity, gCO2e/kWh, 0..2000 (coal is about 1000).
     **assumptions
         Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
         ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
@@ -419,8 +419,8 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     (True, 'air')
     """
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    p = _checks.real("pue", pue, low=1.0)
-    g = _checks.nonnegative("grid_g_per_kwh", grid_g_per_kwh)
+    p = _checks.real("pue", pue, low=1.0, high=10.0)
+    g = _checks.real("grid_g_per_kwh", grid_g_per_kwh, low=0.0, high=2000.0)
     plan = _plan(instance, n_instances, params, tokens, assumptions)
     d = plan["derived"]
     compute_s = network.compute_time_per_step(plan["n_params"], plan["tps"], plan["n_chips"], plan["peak"], u)
