@@ -63,8 +63,8 @@ def test_efficiency_ratio_idle_fraction_issue_values(idle, expected):
 def test_efficiency_ratio_energy_proportional_servers_drop_utilization():
     # idle_fraction 0: energy per work no longer depends on utilization
     assert th.efficiency_ratio(1.58, 1.15, 0.18, 0.5, 1.07, idle_fraction=0.0) == pytest.approx(1.58 / 1.15 * 1.07)
-    assert th.efficiency_ratio(1.5, 1.1, 0.2, 0.6) == th.efficiency_ratio(1.5, 1.1, 0.2, 0.6,
-                                                                          idle_fraction=th.IDLE_FRACTION_DEFAULT)
+    # the default is the upper bound, idle servers at peak power: the plain utilization ratio
+    assert th.efficiency_ratio(1.5, 1.1, 0.2, 0.6) == pytest.approx(1.5 / 1.1 * 0.6 / 0.2)
     with pytest.raises(ValueError, match="idle_fraction"):
         th.efficiency_ratio(1.5, 1.1, 0.2, 0.6, idle_fraction=1.5)
 

@@ -66,14 +66,14 @@ def pue(total_facility_w: float, it_w: float) -> float:
     return total / it
 
 
-#: Default idle power of a server as a fraction of its peak power. Barroso & Hoelzle (2007) report that
-#: servers draw about half of their peak power when idle; an ASSUMPTION the reader can change.
-IDLE_FRACTION_DEFAULT = 0.5
+#: Idle power of a typical server as a fraction of its peak power: Barroso & Hoelzle (2007) report that
+#: servers draw about half of their peak power when idle. An ASSUMPTION the reader can change.
+IDLE_FRACTION_TYPICAL = 0.5
 
 
 def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, util_cloud: float,
                      server_efficiency_gain: float = 1.0, *,
-                     idle_fraction: float = IDLE_FRACTION_DEFAULT) -> float:
+                     idle_fraction: float = 1.0) -> float:
     """How many times less energy the cloud uses for the same useful work, in a simple model.
 
     Energy per unit of work = PUE x (server power / work done). A server at utilization ``u`` draws
@@ -86,8 +86,11 @@ def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, ut
     ``idle_fraction = 1`` (a server draws peak power whatever it does) is the case most favourable
     to the side with the higher utilization: the ratio is then the utilization ratio itself.
     ``idle_fraction = 0`` (perfectly energy-proportional servers) removes utilization from the ratio.
-    The default, 0.5, follows Barroso & Hoelzle's observation that servers draw about half of their
-    peak power when idle; it is an assumption, not a measurement of either fleet.
+
+    The default is 1.0, the upper bound, chosen because the claims this function checks are "up to"
+    claims and because it keeps the results of existing callers (the earlier model was exactly this
+    case). It is NOT a typical server: pass ``idle_fraction`` explicitly, e.g.
+    :data:`IDLE_FRACTION_TYPICAL` (0.5, after Barroso & Hoelzle), to see a realistic ratio.
 
     Parameters
     ----------
@@ -98,7 +101,7 @@ def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, ut
     server_efficiency_gain : float
         Work per joule at peak of the cloud's servers over the on-premises servers' (> 0).
     idle_fraction : float
-        Idle power as a fraction of peak power, 0..1 (keyword only).
+        Idle power as a fraction of peak power, 0..1 (keyword only; default 1.0, the upper bound).
 
     Returns
     -------
