@@ -198,7 +198,8 @@ def _examples():
         "n_paths": 8, "n_flows": 8, "n_bins": 8, "n_balls": 8, "n_trials": 64, "packets_per_flow": 4, "seed": 0,
         "n_messages": 64, "packets_per_message": 4, "base_latency_s": 1e-6, "mean_queue_s": 1e-6,
         "loss_prob": 0.01, "rto_s": 1e-3, "latencies": np.linspace(1.0, 2.0, 8), "messages_per_step": 2,
-        "samples": np.linspace(0.0, 1.0, 8), "latency_before_s": 8e-6, "latency_after_s": 6e-6,
+        "samples": np.linspace(0.0, 1.0, 8), "utilization": 0.5, "quantile": 0.99, "target_slowdown": 1.5,
+        "infralab.thermal.combined_reduction:*": (0.5, 0.5), "latency_before_s": 8e-6, "latency_after_s": 6e-6,
         "infralab.network.time_to_train_saving:**": dict(n_params=1e9, n_ranks=64, compute_s=0.1, bandwidth_Bps=50e9),
         # thermal
         "total_facility_w": 1150.0, "it_w": 1000.0, "pue_onprem": 1.5, "pue_cloud": 1.15, "util_onprem": 0.3,
@@ -301,6 +302,8 @@ def _base_call(qual, fn):
         return args, kwargs, names
     for p in sig.parameters.values():
         if p.kind is p.VAR_POSITIONAL:
+            names.append(f"*{len(args)}")        # fuzzed as a single hostile extra argument
+            args.extend(EXAMPLES.get(f"{qual}:*", ()))
             continue
         if p.kind is p.VAR_KEYWORD:
             kwargs.update(EXAMPLES.get(f"{qual}:**", {}))
@@ -432,10 +435,12 @@ def test_hostile_inputs_keep_the_contract(qual, request):
     for name in names:
         for label, value in HOSTILE.items():
             a, kw = list(args), dict(kwargs)
-            if name in kw:
+            if name.startswith("*"):
+                a = a[:int(name[1:])] + [value]
+            elif name in kw:
                 kw[name] = value
             else:
-                sig_names = [n for n in names if n not in kwargs]
+                sig_names = [n for n in names if n not in kwargs and not n.startswith("*")]
                 a[sig_names.index(name)] = value
             problem = _call(qual, fn, a, kw, allowed)
             if problem:
@@ -617,3 +622,16 @@ def test_integer_keeps_its_bounds(x, low, span):
         assert not low <= x <= high and "n must be" in str(exc)
         return
     assert v == x and low <= v <= high
+
+
+def test_binomial_split_beyond_float_range_is_refused_not_overflowing():
+    """ecmp_vs_spray_latency(n_flows=5000) raised OverflowError (C(4999, x) is beyond a float)."""
+    with pytest.raises(ValueError, match="n_flows"):
+        network.ecmp_vs_spray_latency(100, 4, 1e-6, 1e-6, 0.5, 8, 5000, 0.0, 1e-3, multipath=False)
+    lat = network.ecmp_vs_spray_latency(100, 4, 1e-6, 1e-6, 0.5, 8, 1024, 0.0, 1e-3, multipath=False)
+    assert lat.size > 0 and np.all(np.isfinite(lat))
+
+
+def test_spraying_slowdown_caps_its_sum():
+    with pytest.raises(ValueError, match="packets_per_path"):
+        network.spraying_slowdown(64, 1e8)          # took over a minute and several GB

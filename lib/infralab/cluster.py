@@ -526,7 +526,7 @@ def sample(instance: str, n_instances: int, params: float, tokens: float, *, n_s
     (True, (1001,))
     """
     n = _checks.integer("n_samples", n_samples, low=1, high=MAX_SAMPLES)
-    seed = _checks.integer("seed", seed)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
     rng = sample_ranges(instance, n_instances, **ranges)
     fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
     plan = _plan(instance, n_instances, params, tokens, {**fixed, "usd_per_hour": rng["usd_per_hour"][1]})
