@@ -96,3 +96,38 @@ def test_search_rate_helper_finds_the_planted_key_and_validates():
     assert r["found_secret"] and r["keys"] == 2 ** 20 and r["keys_per_second"] == r["keys"] / r["seconds"]
     with pytest.raises(ValueError, match="bits"):
         measure_search_rate(16)
+
+
+# --- GCM nonce reuse: forgery (issue 13, point 9) ---------------------------------------------
+
+def test_nonce_reuse_lets_an_attacker_forge_a_tag_that_aes_gcm_accepts():
+    import os
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from infralab.enclave.gcm_misuse import forge_after_nonce_reuse
+    key, nonce = bytes(range(32)), bytes(12)
+    p1, p2 = b"pay alice $100.0", b"pay bob   $200.0"
+    s1, s2 = AESGCM(key).encrypt(nonce, p1, None), AESGCM(key).encrypt(nonce, p2, None)
+    c, t = forge_after_nonce_reuse(s1[:16], s1[16:], s2[:16], s2[16:], p1, b"pay eve $9999999")
+    assert AESGCM(key).decrypt(nonce, c + t, None) == b"pay eve $9999999"
+
+
+def test_gf128_against_the_gcm_spec_test_case_2():
+    # McGrew & Viega test case 2 (facts.md): key 0^16, IV 0^12, P 0^16 -> C 0388dace..., tag ab6e47d4...
+    # with H = AES_K(0^128) = 66e94bd4ef8a2c3b884cfa59ca342b2e and E_K(J0) = 58e2fccefa7e3061367f1d57a4e7455a
+    from infralab.enclave.gcm_misuse import gf128_mul
+    H = int("66e94bd4ef8a2c3b884cfa59ca342b2e", 16)
+    C = int("0388dace60b6a392f328c2b971b2fe78", 16)
+    L = 128                                     # len(A) = 0 bits || len(C) = 128 bits
+    ej0 = int("58e2fccefa7e3061367f1d57a4e7455a", 16)
+    tag = gf128_mul(gf128_mul(C, H) ^ L, H) ^ ej0
+    assert f"{tag:032x}" == "ab6e47d42cec13bdf53a67b21257bddf"
+
+
+def test_forgery_input_validation():
+    from infralab.enclave.gcm_misuse import forge_after_nonce_reuse, gf128_inv
+    with pytest.raises(ValueError, match="c1"):
+        forge_after_nonce_reuse(b"short", bytes(16), bytes(16), bytes(16), bytes(16), bytes(16))
+    with pytest.raises(ValueError, match="differ"):
+        forge_after_nonce_reuse(bytes(16), bytes(16), bytes(16), bytes(16), bytes(16), bytes(16))
+    with pytest.raises(ValueError, match="non-zero"):
+        gf128_inv(0)
