@@ -170,6 +170,8 @@ def float_array(name: str, value, *, ndim: int | None = None, min_shape: int = 1
         raise ValueError(f"{name} must have at most {max_size} elements, got {arr.size}")
     with np.errstate(over="ignore"):   # a uint64 or float128 beyond float64 becomes inf: refused below
         arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not arr.flags.writeable:        # a read-only input would make numba compile a second kernel
+        arr = arr.copy()
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
     return arr
