@@ -15,6 +15,17 @@ Correct, all parts:
   (a) Correct: 100 (answers within 1% of the expected value count as right).
   (b) Correct: False.
 True
+
+The answers against the analysis (not against the code's own output): energy scales exactly with
+PUE; 6·N·D grows 10 x 10 = 100-fold; 3,200 Gb/s over 4 GB/s per core needs 100 cores:
+
+>>> ex[1].answer()[0], round(ex[1].answer()[1] / (1.58 / 1.15), 9)
+('pue', 1.0)
+>>> round(ex[2].answer()[0], 9)
+100.0
+>>> import math
+>>> ex[3].answer()[0] == math.ceil(3200e9 / 8 / 4e9)
+True
 """
 
 from __future__ import annotations
