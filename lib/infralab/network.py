@@ -397,9 +397,10 @@ MAX_BALLS = 1 << 24
 
 
 def _bins_on_device(n_bins, n_balls, n_trials, key):
-    """Launch the GPU twin; returns the per-trial (used, fullest) as device arrays."""
-    d_used = cuda.device_array(n_trials, np.int32)
-    d_most = cuda.device_array(n_trials, np.int32)
+    """Launch the GPU twin; returns the per-trial (used, fullest) as device arrays, which are reused
+    scratch: the caller copies or reduces them before the next call."""
+    d_used = _backend.device_scratch("network.bins.used", (n_trials,), np.int32)
+    d_most = _backend.device_scratch("network.bins.most", (n_trials,), np.int32)
     if n_bins <= SHARED_BINS:
         _backend.launch(_bins_shared_cuda, n_trials, n_bins, n_balls, key, d_used, d_most,
                         threads_per_block=BINS_THREADS, max_blocks=8192)

@@ -222,13 +222,18 @@ def _ftcs_cpu(u, v, r, n_steps, ring):
 
 # The CUDA twins. Thread x runs along the columns (the unit-stride axis), so the 32 threads of a warp
 # read 32 neighbouring cells of one row: one 256-byte transaction instead of 32 rows far apart.
-# `_ftcs_steps_cuda` runs the whole time loop in one cooperative launch: a grid-stride loop over the
-# interior in row-major order, then a grid-wide barrier before the next step. `_ftcs_cuda` (one
-# step, 2-D grid of (32, 8) blocks) is the fallback when grid synchronization is unavailable and
-# the single-step kernel the benchmark times.
+# `_ftcs_steps_cuda` runs the whole time loop in one cooperative launch: block b sweeps rows b,
+# b + gridDim, ... with its threads striding along each row (no integer division per cell), then a
+# grid-wide barrier before the next step. `_ftcs_cuda` (one step, 2-D grid of (32, 8) blocks) is the
+# fallback when grid synchronization is unavailable and the single-step kernel the benchmark times.
 
 #: Threads per block of the stepping kernels (a power of two: their reductions halve it).
 STEP_THREADS = 256
+
+
+def _step_threads():
+    """Threads per block of the stepping kernels: 8 under the simulator, where each is a Python thread."""
+    return 8 if _backend.simulator_enabled() else STEP_THREADS
 
 
 @cuda.jit(cache=True)
@@ -241,15 +246,12 @@ def _ftcs_cuda(u, v, r):
 
 
 @cuda.jit(device=True, inline=True)
-def _ftcs_sweep(u, v, r, start, stride):
-    """One step of the grid-stride sweep: the interior in row-major order, consecutive threads on
-    consecutive columns (coalesced)."""
+def _ftcs_sweep(u, v, r):
+    """One step: this block's rows of the interior, its threads striding along each row (coalesced)."""
     ny, nx = u.shape
-    w = nx - 2
-    for c in range(start, (ny - 2) * w, stride):
-        i = 1 + c // w
-        j = 1 + c - (i - 1) * w
-        v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
+    for i in range(1 + cuda.blockIdx.x, ny - 1, cuda.gridDim.x):
+        for j in range(1 + cuda.threadIdx.x, nx - 1, cuda.blockDim.x):
+            v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
 
 
 @cuda.jit(cache=True)
@@ -260,22 +262,19 @@ def _ftcs_steps_cuda(u, v, r, n_steps):
     keeps both as kernel parameters and issues global-memory loads.
     """
     grid = cuda.cg.this_grid()
-    start = cuda.grid(1)
-    stride = cuda.gridsize(1)
     for s in range(n_steps):
         if s % 2 == 0:
-            _ftcs_sweep(u, v, r, start, stride)
+            _ftcs_sweep(u, v, r)
         else:
-            _ftcs_sweep(v, u, r, start, stride)
+            _ftcs_sweep(v, u, r)
         grid.sync()
 
 
 def _ftcs_on_device(u, r, n):
     """The CUDA path of solve_heat_2d: copy in once, step on the device, copy the result out once."""
     d_u, d_v = _backend.to_device(u, u)       # v starts as a copy: it needs u's fixed edges
-    interior = (u.shape[0] - 2) * (u.shape[1] - 2)
-    if _backend.launch(_ftcs_steps_cuda, interior, d_u, d_v, r, n,
-                       threads_per_block=STEP_THREADS, cooperative=True) is not None:
+    if _backend.launch(_ftcs_steps_cuda, None, d_u, d_v, r, n, blocks=u.shape[0] - 2,
+                       threads_per_block=_step_threads(), cooperative=True) is not None:
         return (d_u if n % 2 == 0 else d_v).copy_to_host()
     for _ in range(n):                        # no grid sync here: one launch per step, still no copies
         _backend.launch(_ftcs_cuda, u.shape, d_u, d_v, r)
@@ -439,17 +438,16 @@ def _block_max_into(red, value, out, idx):
 
 
 @cuda.jit(device=True, inline=True)
-def _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, start, stride):
-    """One step over the cells in row-major order (consecutive threads, consecutive columns); returns
-    the hottest new temperature this thread computed."""
+def _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt):
+    """One step over this block's rows, its threads striding along each row (coalesced); returns the
+    hottest new temperature this thread computed."""
     ny, nx = t.shape
     hot = -math.inf
-    for c in range(start, ny * nx, stride):
-        i = c // nx
-        j = c - i * nx
-        val = _fv_update_gpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
-        t_new[i, j] = val
-        hot = max(hot, val)
+    for i in range(cuda.blockIdx.x, ny, cuda.gridDim.x):
+        for j in range(cuda.threadIdx.x, nx, cuda.blockDim.x):
+            val = _fv_update_gpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+            t_new[i, j] = val
+            hot = max(hot, val)
     return hot
 
 
@@ -460,13 +458,11 @@ def _fv_steps_cuda(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_ev
     for even n_steps, else in t_new."""
     grid = cuda.cg.this_grid()
     red = cuda.shared.array(STEP_THREADS, np.float64)
-    start = cuda.grid(1)
-    stride = cuda.gridsize(1)
     for s in range(n_steps):
         if s % 2 == 0:
-            hot = _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, start, stride)
+            hot = _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt)
         else:
-            hot = _fv_sweep(t_new, t, k, inv_c, q_dx2, g_top, t_inf, dt, start, stride)
+            hot = _fv_sweep(t_new, t, k, inv_c, q_dx2, g_top, t_inf, dt)
         if (s + 1) % peak_every == 0:
             _block_max_into(red, hot, peaks, (s + 1) // peak_every - 1)
         grid.sync()
@@ -478,9 +474,9 @@ def _max_cuda(t, peaks, idx):
     red = cuda.shared.array(STEP_THREADS, np.float64)
     ny, nx = t.shape
     hot = -math.inf
-    for c in range(cuda.grid(1), ny * nx, cuda.gridsize(1)):
-        i = c // nx
-        hot = max(hot, t[i, c - i * nx])
+    for i in range(cuda.blockIdx.x, ny, cuda.gridDim.x):
+        for j in range(cuda.threadIdx.x, nx, cuda.blockDim.x):
+            hot = max(hot, t[i, j])
     _block_max_into(red, hot, peaks, idx)
 
 
@@ -490,8 +486,9 @@ def _fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec):
     d_t, d_n, d_k, d_ic, d_q, d_g = _backend.to_device(t, t, kk, inv_c, q_dx2, g_top)
     d_peaks = cuda.to_device(np.full(max(1, n_rec), -np.inf))
     peak_every = every if every else n + 1
-    if n > 0 and _backend.launch(_fv_steps_cuda, t.size, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step, n,
-                                 peak_every, d_peaks, threads_per_block=STEP_THREADS,
+    rows, threads = t.shape[0], _step_threads()
+    if n > 0 and _backend.launch(_fv_steps_cuda, None, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step, n,
+                                 peak_every, d_peaks, blocks=rows, threads_per_block=threads,
                                  cooperative=True) is not None:
         result = d_t if n % 2 == 0 else d_n
     else:                                     # no grid sync: one launch per step, still no copies
@@ -499,8 +496,8 @@ def _fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec):
             _backend.launch(_fv_cuda, t.shape, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step)
             d_t, d_n = d_n, d_t
             if (s + 1) % peak_every == 0:
-                _backend.launch(_max_cuda, t.size, d_t, d_peaks, (s + 1) // peak_every - 1,
-                                threads_per_block=STEP_THREADS)
+                _backend.launch(_max_cuda, None, d_t, d_peaks, (s + 1) // peak_every - 1,
+                                blocks=min(rows, 1024), threads_per_block=threads)
         result = d_t
     return result.copy_to_host(), d_peaks.copy_to_host()[:n_rec]
 

@@ -37,7 +37,6 @@ def _ftcs_gpu(ctx, u0, dt, cpu_per_step):
     updates = (n - 2) ** 2 * steps
     size = f"{n}x{n} float64, {steps} steps"
     d_u, d_v = _backend.to_device(u0, u0)
-    interior = (n - 2) ** 2
     out = []
 
     def one_step_kernels():
@@ -47,10 +46,10 @@ def _ftcs_gpu(ctx, u0, dt, cpu_per_step):
     out.append(record(ctx, "thermal.ftcs_kernel", size, t_one, None, baseline="none", items=updates,
                       bytes_moved=FTCS_BYTES_PER_UPDATE * updates, backend="cuda", cpu_seconds=cpu_per_step * steps,
                       note="one launch per step, (32, 8) blocks, device arrays"))
-    if _backend.launch(thermal._ftcs_steps_cuda, interior, d_u, d_v, 0.25, 0, threads_per_block=thermal.STEP_THREADS,
-                       cooperative=True) is not None:
-        t_coop = gpu_time(lambda: _backend.launch(thermal._ftcs_steps_cuda, interior, d_u, d_v, 0.25, steps,
-                                                  threads_per_block=thermal.STEP_THREADS, cooperative=True), repeats=3)
+    coop = dict(blocks=n - 2, threads_per_block=thermal.STEP_THREADS, cooperative=True)
+    if _backend.launch(thermal._ftcs_steps_cuda, None, d_u, d_v, 0.25, 0, **coop) is not None:
+        t_coop = gpu_time(lambda: _backend.launch(thermal._ftcs_steps_cuda, None, d_u, d_v, 0.25, steps, **coop),
+                          repeats=3)
         out.append(record(ctx, "thermal.ftcs_steps_kernel", size, t_coop, None, baseline="none", items=updates,
                           bytes_moved=FTCS_BYTES_PER_UPDATE * updates, backend="cuda",
                           cpu_seconds=cpu_per_step * steps, note="all steps in one cooperative launch, device arrays"))
