@@ -314,6 +314,15 @@ def to_device(*arrays):
     return tuple(out)
 
 
+def device_copy(d_array):
+    """A new device array holding a copy of ``d_array`` (device to device: no PCIe traffic)."""
+    from numba import cuda
+
+    out = cuda.device_array_like(d_array)
+    out.copy_to_device(d_array)
+    return out
+
+
 def launch(kernel, shape, *args, threads_per_block=None, max_blocks: int = 4096, blocks=None,
            cooperative: bool = False) -> tuple | None:
     """Launch ``kernel`` over ``shape`` items and return its arguments, now on the device.

@@ -272,7 +272,8 @@ def _ftcs_steps_cuda(u, v, r, n_steps):
 
 def _ftcs_on_device(u, r, n):
     """The CUDA path of solve_heat_2d: copy in once, step on the device, copy the result out once."""
-    d_u, d_v = _backend.to_device(u, u)       # v starts as a copy: it needs u's fixed edges
+    d_u, = _backend.to_device(u)
+    d_v = _backend.device_copy(d_u)           # v starts as a copy: it needs u's fixed edges
     if _backend.launch(_ftcs_steps_cuda, None, d_u, d_v, r, n, blocks=u.shape[0] - 2,
                        threads_per_block=_step_threads(), cooperative=True) is not None:
         return (d_u if n % 2 == 0 else d_v).copy_to_host()
@@ -483,7 +484,8 @@ def _max_cuda(t, peaks, idx):
 def _fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec):
     """The CUDA path of solve_heat_fv: inputs copied once, the time loop and the recorded maxima on
     the device, two copies back at the end."""
-    d_t, d_n, d_k, d_ic, d_q, d_g = _backend.to_device(t, t, kk, inv_c, q_dx2, g_top)
+    d_t, d_k, d_ic, d_q, d_g = _backend.to_device(t, kk, inv_c, q_dx2, g_top)
+    d_n = _backend.device_copy(d_t)
     d_peaks = cuda.to_device(np.full(max(1, n_rec), -np.inf))
     peak_every = every if every else n + 1
     rows, threads = t.shape[0], _step_threads()

@@ -36,7 +36,8 @@ def _ftcs_gpu(ctx, u0, dt, cpu_per_step):
     n, steps = u0.shape[0], 1000
     updates = (n - 2) ** 2 * steps
     size = f"{n}x{n} float64, {steps} steps"
-    d_u, d_v = _backend.to_device(u0, u0)
+    d_u, = _backend.to_device(u0)
+    d_v = _backend.device_copy(d_u)
     out = []
 
     def one_step_kernels():
