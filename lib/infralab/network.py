@@ -389,6 +389,10 @@ def _trial_sums_cuda(used, most, sums):
             cuda.atomic.add(sums, q, part[q, 0])
 
 
+#: The device reduction sums most**2 in int64; beyond this bound on n_trials * n_balls**2 it could
+#: overflow, and the per-trial arrays come back for exact sums on the host instead.
+DEVICE_SUM_LIMIT = 2**62
+
 #: Device scratch kept below this size (bytes) for histograms too large for shared memory.
 SCRATCH_BYTES = 64 << 20
 
@@ -422,21 +426,29 @@ def _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize):
     key = _rng.stream_key(seed, salt=0xB1A5)
     if _backend.is_cuda(where):
         d_used, d_most = _bins_on_device(n_bins, n_balls, n_trials, key)
-        if not summarize:
-            return d_used.copy_to_host(), d_most.copy_to_host()
-        d_sums = cuda.to_device(np.zeros(4, np.int64))
-        _backend.launch(_trial_sums_cuda, n_trials, d_used, d_most, d_sums,
-                        threads_per_block=SUM_THREADS, max_blocks=1024)
-        return tuple(int(x) for x in d_sums.copy_to_host())
-    used = np.empty(n_trials, np.int32)
-    most = np.empty(n_trials, np.int32)
-    n_chunks = min(n_trials, 64)
-    scratch = np.empty((n_chunks, n_bins), np.int32)
-    _bins_cpu(n_bins, n_balls, key, used, most, scratch)
-    if not summarize:
-        return used, most
-    m = most.astype(np.int64)
-    return int(used.sum(dtype=np.int64)), int(m.sum()), int((m * m).sum()), int(np.count_nonzero(m <= 1))
+        # the device sums are int64: reduce there unless the sum of most**2 could overflow
+        if summarize and n_trials * max(1, n_balls) ** 2 < DEVICE_SUM_LIMIT:
+            d_sums = cuda.to_device(np.zeros(4, np.int64))
+            _backend.launch(_trial_sums_cuda, n_trials, d_used, d_most, d_sums,
+                            threads_per_block=SUM_THREADS, max_blocks=1024)
+            return tuple(int(x) for x in d_sums.copy_to_host())
+        used, most = d_used.copy_to_host(), d_most.copy_to_host()
+    else:
+        used = np.empty(n_trials, np.int32)
+        most = np.empty(n_trials, np.int32)
+        n_chunks = min(n_trials, 64)
+        scratch = np.empty((n_chunks, n_bins), np.int32)
+        _bins_cpu(n_bins, n_balls, key, used, most, scratch)
+    return _exact_sums(used, most) if summarize else (used, most)
+
+
+def _exact_sums(used, most):
+    """(sum of used, sum of most, sum of most**2, trials with most <= 1) as exact Python ints: the
+    squares are summed over the histogram of ``most`` (few distinct values), so nothing overflows."""
+    hist = np.bincount(most)
+    values = np.nonzero(hist)[0]
+    s2 = sum(int(v) * int(v) * int(hist[v]) for v in values)
+    return int(used.sum(dtype=np.int64)), int(most.sum(dtype=np.int64)), s2, int(hist[:2].sum())
 
 
 def _mean_std(total, total_sq, n):
