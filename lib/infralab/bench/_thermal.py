@@ -46,7 +46,8 @@ def _ftcs_gpu(ctx, u0, dt, cpu_per_step):
     t_one = gpu_time(one_step_kernels, repeats=3)
     out.append(record(ctx, "thermal.ftcs_kernel", size, t_one, None, baseline="none", items=updates,
                       bytes_moved=FTCS_BYTES_PER_UPDATE * updates, backend="cuda", cpu_seconds=cpu_per_step * steps,
-                      note="one launch per step, (32, 8) blocks, device arrays"))
+                      note="one launch per step, (32, 8) blocks, device arrays; includes numba's Python launch "
+                           "cost per step, so the GPU may idle between launches"))
     coop = dict(blocks=n - 2, threads_per_block=thermal.STEP_THREADS, cooperative=True)
     if _backend.launch(thermal._ftcs_steps_cuda, None, d_u, d_v, 0.25, 0, **coop) is not None:
         t_coop = gpu_time(lambda: _backend.launch(thermal._ftcs_steps_cuda, None, d_u, d_v, 0.25, steps, **coop),
