@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for a machine with an NVIDIA GPU, in this order:
 #   1. versions: NumPy, numba and numba-cuda must fit together (checked before anything imports them);
-#   2. the CUDA twins' tests on the real GPU (tests/cudasim with INFRALAB_BACKEND=cuda, no simulator);
+#   2. the CUDA twins' tests on the real GPU (tests/cudasim with INFRALAB_BACKEND=cuda, no simulator)
+#      and the PTX checks of tests/gpu (FMA contraction, register tiling, no local-memory spills);
 #   3. every notebook under nbval, with the backend chosen automatically as a reader's would be, and
 #      a scan of every executed output for warnings or stderr text (a GPU machine must print none);
 #   4. the benchmark, as JSON (bench.json) and as text (bench.txt).
@@ -100,7 +101,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out
 $py -c "import infralab; print(infralab.backend.info())" | tee -a "$out/gpu.txt"
 
 # --- 2. the twins on the GPU ----------------------------------------------------------------------
-if INFRALAB_BACKEND=cuda $py -m pytest -q -p no:cacheprovider -o addopts= tests/cudasim > "$out/cuda_tests.txt" 2>&1; then
+if INFRALAB_BACKEND=cuda $py -m pytest -q -p no:cacheprovider -o addopts= tests/cudasim tests/gpu > "$out/cuda_tests.txt" 2>&1; then
   summary "twin tests: ok ($(tail -1 "$out/cuda_tests.txt"))"
 else
   summary "twin tests: FAILED ($(tail -1 "$out/cuda_tests.txt"))"; status=1
