@@ -147,6 +147,21 @@ def test_quiet_silences_performance_warnings_only():
     assert [type(w.message) for w in caught] == [UserWarning]
 
 
+def test_quiet_silences_numba_cudas_own_warning_class():
+    # numba-cuda raises its own NumbaPerformanceWarning, which is not numba's class nor a subclass of it
+    import warnings
+    errors = pytest.importorskip("numba.cuda.core.errors")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with backend.quiet():
+            warnings.warn(errors.NumbaPerformanceWarning("Grid size 16 will likely result in GPU "
+                                                         "under-utilization due to low occupancy."))
+            warnings.warn(errors.NumbaPerformanceWarning("Host array used in CUDA kernel will incur copy "
+                                                         "overhead to/from device."))
+            warnings.warn(errors.NumbaPerformanceWarning("any other performance note, by class"))
+    assert caught == []
+
+
 def test_ulp_distance():
     one = np.float64(1.0)
     assert backend.ulp_distance(one, np.nextafter(one, 2.0)) == 1

@@ -423,6 +423,20 @@ def release_scratch() -> None:
     _SCRATCH.clear()
 
 
+@functools.lru_cache(maxsize=1)
+def _performance_warnings() -> tuple:
+    """numba's NumbaPerformanceWarning and numba-cuda's own class of the same name (not a subclass)."""
+    from numba.core.errors import NumbaPerformanceWarning
+
+    classes = [NumbaPerformanceWarning]
+    try:
+        from numba.cuda.core.errors import NumbaPerformanceWarning as CudaPerformanceWarning
+        classes.append(CudaPerformanceWarning)
+    except ImportError:      # older numba-cuda raises numba's class
+        pass
+    return tuple(classes)
+
+
 @contextlib.contextmanager
 def quiet():
     """Silence the warnings that launches of this package raise on purpose.
@@ -436,10 +450,12 @@ def quiet():
       output makes nbval fail. Host arrays are never passed to kernels (see :func:`to_device`), so
       the implicit-copy warning is silenced only as a safety net.
     """
-    from numba.core.errors import NumbaPerformanceWarning
-
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=NumbaPerformanceWarning)
+        for category in _performance_warnings():
+            warnings.filterwarnings("ignore", category=category)
+        # by message too, whatever class a future numba-cuda raises them with
+        warnings.filterwarnings("ignore", message=r"Grid size \d+ will likely result in GPU under-utilization")
+        warnings.filterwarnings("ignore", message="Host array used in CUDA kernel")
         if simulator_enabled():
             warnings.filterwarnings("ignore", message=".*overflow encountered", category=RuntimeWarning)
         yield
