@@ -193,6 +193,8 @@ GPU_MIN_WORK: dict[str, tuple[int, str, str]] = {
                      "below 256^3 the copies and the launch cost more than the CPU kernel"),
     "enclave.search": (1 << 20, "candidate keys",
                        "the CPU tries ~1e7-1e8 keys/s: below 2^20 keys it is done before a launch pays"),
+    "cluster.sample": (1 << 18, "samples",
+                       "each sample is a short closed form; its ~16 outputs come back over PCIe"),
 }
 
 
