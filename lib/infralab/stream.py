@@ -14,8 +14,8 @@ The twins agree to the last bit on most machines, but not everywhere: on a GPU, 
 ``b + s*c`` into one fused multiply-add (PTX ``fma.rn.f64``), which rounds once instead of twice,
 and ``fastmath=False`` does not stop it. The result then differs from the CPU's in the last bit
 for a fraction of the elements (by 1 ulp when b and s*c have the same sign; cancellation can make it
-more). The simulator never fuses, so there the twins are equal; the twin test allows 2 ulp and
-says why.
+more; :func:`fma_differences` computes both on the CPU). The simulator never fuses, so there the
+twins are equal; the twin test allows 2 ulp and says why.
 
 References
 ----------
@@ -128,98 +128,6 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     else:
         _triad_cpu(a, b, c, s)
     return a
-
-
-# --- why the twins may differ in the last bit: fused multiply-add ------------------------------
-
-#: The heart of ``_triad_cuda`` in PTX, as NVVM (numba-cuda 0.30.4 with CUDA 13.5 NVVM) compiles it for
-#: sm_90: load c[i] and b[i], then one fused multiply-add ``c[i]*s + b[i]`` rounded once.
-TRIAD_PTX_EXCERPT = (
-    "ld.global.f64 \t%fd2, [%rd72];",
-    "ld.global.f64 \t%fd3, [%rd68];",
-    "fma.rn.f64 \t%fd4, %fd2, %fd1, %fd3;",
-    "st.global.f64 \t[%rd76], %fd4;",
-)
-
-
-def triad_ptx(cc: tuple[int, int] = (9, 0)) -> dict:
-    """The PTX instructions of the triad's CUDA twin that load, compute and store one element.
-
-    Compiled here when numba-cuda can reach NVVM (a CUDA toolkit or the ``nvidia-nvvm`` wheel; no GPU
-    is needed), else :data:`TRIAD_PTX_EXCERPT`, stored from such a compilation.
-
-    Returns
-    -------
-    dict
-        ``lines`` (the ``ld.global``/``fma``/``mul``/``add``/``st.global`` lines of the first loop
-        iteration) and ``source`` (how they were obtained).
-    """
-    try:
-        from numba import types
-
-        f8 = types.float64
-        ptx, _ = cuda.compile_ptx(_triad_cuda.py_func, (f8[::1], f8[::1], f8[::1], f8), cc=cc)
-        keep = ("ld.global.f64", "fma.rn.f64", "mul.rn.f64", "add.rn.f64", "mul.f64", "add.f64", "st.global.f64")
-        lines = [ln.strip() for ln in ptx.splitlines() if ln.strip().startswith(keep)]
-        end = next((k for k, ln in enumerate(lines) if ln.startswith("st.global")), len(lines) - 1)
-        return {"lines": lines[:end + 1], "source": f"compiled here by NVVM for sm_{cc[0]}{cc[1]}"}
-    except Exception:   # no NVVM here, or the simulator (which has no compiler)
-        return {"lines": list(TRIAD_PTX_EXCERPT),
-                "source": "stored excerpt (numba-cuda 0.30.4, CUDA 13.5 NVVM, sm_90): no NVVM on this machine"}
-
-
-def fused_triad(b: float, s: float, c: float) -> float:
-    """``b + s*c`` rounded once, as the GPU's ``fma.rn.f64`` computes it (exact rational arithmetic).
-
-    Examples
-    --------
-    With cancellation the two roundings lose everything and the single one keeps 2**-60:
-
-    >>> x = 1 + 2.0**-30
-    >>> (-(1 + 2.0**-29)) + x * x, fused_triad(-(1 + 2.0**-29), x, x) == 2.0**-60
-    (0.0, True)
-    """
-    from fractions import Fraction
-
-    return float(Fraction(b) + Fraction(s) * Fraction(c))
-
-
-def fma_rounding_difference(n: int = 10_000, s: float = 1.5, seed: int = 0) -> dict:
-    """How often the CPU's triad (multiply, round, add, round) differs from a fused multiply-add.
-
-    The CPU kernel rounds ``s*c`` and then the sum; the GPU twin, contracted to ``fma.rn.f64``, rounds
-    the exact ``b + s*c`` once. For ``b, c`` uniform in [0, 1) the two differ by one unit in the last
-    place in a sizeable fraction of elements, and never by more (both operands have one sign).
-
-    Parameters
-    ----------
-    n : int
-        Elements, 1..10**5 (the single rounding is computed exactly, in rational arithmetic).
-    s : float
-        The triad's scalar (finite).
-    seed : int
-        Seed of the random ``b`` and ``c``.
-
-    Returns
-    -------
-    dict
-        ``n``, ``differ`` (elements whose last bits differ), ``fraction`` and ``max_ulp``.
-
-    Examples
-    --------
-    >>> r = fma_rounding_difference(2000)
-    >>> r["differ"] > 0, r["max_ulp"]
-    (True, 1)
-    """
-    n = _checks.integer("n", n, low=1, high=100_000)
-    s = _checks.real("s", s)
-    rng = np.random.default_rng(_checks.integer("seed", seed))
-    b, c = rng.random(n), rng.random(n)
-    two_roundings = triad(b, c, s, backend="cpu")
-    one_rounding = np.array([fused_triad(bi, s, ci) for bi, ci in zip(b.tolist(), c.tolist())])
-    ulps = _backend.ulp_distance(two_roundings, one_rounding)
-    differ = int(np.count_nonzero(ulps))
-    return {"n": n, "differ": differ, "fraction": differ / n, "max_ulp": int(ulps.max())}
 
 
 def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
