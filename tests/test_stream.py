@@ -52,4 +52,3 @@ def test_bandwidth_measurement_is_plausible():
     r = stream.measure_triad_bandwidth(n=2_000_000, repeats=2)
     # between a floppy disk and an HBM3 stack: any real machine lands in here
     assert 0.1 < r["GBps"] < 10_000
-
