@@ -225,7 +225,7 @@ def test_missing_exercise_names_the_valid_numbers(bad):
 
 def test_exercises_index_by_printed_number():
     ex = exercises.load("00")
-    assert list(ex) == [2, 3, 4] and len(ex) == 3
+    assert list(ex) == [2, 3, 4, 5] and len(ex) == 4
     assert ex[3].number == 3 and ex["3"] is ex[3] and ex[np.int64(3)] is ex[3]
     assert ex[3].notebook == "00_start_here" and "ex[3]" in repr(ex)
 

@@ -184,3 +184,104 @@ def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
         out[key] = np.array(out[key])
     return out
 
+
+
+# --- fused multiply-add: why the GPU twin differs in the last bit -----------------------------
+
+def fma_differences(b: np.ndarray, c: np.ndarray, s: float) -> dict:
+    """Compare the triad ``b + s*c`` rounded twice (CPU, simulator) with it rounded once (GPU FMA).
+
+    The CPU kernel and NumPy round the product ``s*c`` to a double, then round the sum: two
+    roundings. On a GPU, NVVM contracts the same source line into one fused multiply-add,
+    ``fma.rn.f64`` in PTX, which rounds the exact ``b + s*c`` once (``fastmath=False`` does not
+    stop it). Both are correct IEEE 754 operations; they are different expressions, so their
+    last bits can differ. This function computes both on the CPU, the fused one exactly.
+
+    Method: Dekker's two-product (with Veltkamp's split) gives the product's rounding error ``e``
+    exactly, so ``s*c == p + e`` with ``p = fl(s*c)``; :func:`math.fsum` then returns the correctly
+    rounded sum of ``b``, ``p`` and ``e``, which is ``fma(s, c, b)`` (Python 3.13's ``math.fma``
+    gives the same). The bounds on the inputs keep both steps exact (no overflow, no underflow).
+
+    Parameters
+    ----------
+    b, c : numpy.ndarray
+        1-D float64 arrays of equal length, 1 to 2,000,000 elements; every element 0 or with
+        magnitude in [2**-300, 2**300].
+    s : float
+        The scalar, 0 or with magnitude in [2**-300, 2**300].
+
+    Returns
+    -------
+    dict
+        ``n`` (elements), ``unfused`` (``b + s*c`` rounded twice, what the CPU kernel returns),
+        ``fused`` (rounded once, what ``fma.rn.f64`` returns), ``ulps`` (int64 array: how many
+        doubles apart the two are, per element), ``differ`` (elements where they differ),
+        ``fraction`` (``differ / n``) and ``max_ulps``. When ``b`` and ``s*c`` have the same sign
+        the two differ by at most 1 ulp; under cancellation (``b`` close to ``-s*c``) the gap in
+        ulps can be large, because the unfused result has lost the product's low bits.
+
+    Raises
+    ------
+    TypeError
+        When ``b`` or ``c`` is not a 1-D float64 array, or ``s`` is not a real number.
+    ValueError
+        For arrays of different lengths, lengths outside 1..2,000,000, or values that are not
+        finite or lie outside the magnitude range above.
+
+    References
+    ----------
+    T. J. Dekker, "A floating-point technique for extending the available precision",
+    Numerische Mathematik 18, 1971. https://doi.org/10.1007/BF01397083
+    J. R. Shewchuk, "Adaptive precision floating-point arithmetic and fast robust geometric
+    predicates", Discrete & Computational Geometry 18, 1997 (the algorithm of ``math.fsum``).
+    https://doi.org/10.1007/PL00009321
+    NVIDIA, "Floating Point and IEEE 754 Compliance for NVIDIA GPUs".
+    https://docs.nvidia.com/cuda/floating-point/index.html
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = fma_differences(np.array([0.1, 1.0]), np.array([0.3, 2.0]), 3.0)
+    >>> r["unfused"].tolist(), r["fused"].tolist()
+    ([0.9999999999999999, 7.0], [1.0, 7.0])
+    >>> r["differ"], r["max_ulps"]
+    (1, 1)
+    """
+    import math
+
+    _check_vectors(b, c, None)
+    s = _checks.real("s", s)
+    n = b.size
+    if not 1 <= n <= 2_000_000:
+        raise ValueError(f"b and c must have 1 to 2,000,000 elements, got {n}")
+    tiny, huge = 2.0 ** -300, 2.0 ** 300
+    for name, values in (("b", b), ("c", c), ("s", np.array([s]))):
+        mag = np.abs(values)
+        bad = ~np.isfinite(values) | (mag > huge) | ((mag < tiny) & (mag != 0))
+        if bad.any():
+            raise ValueError(f"{name} must be 0 or have magnitude in [2**-300, 2**300] "
+                             f"(finite), got {values[bad][0]!r}")
+    # Veltkamp's split: x == hi + lo exactly, each half with at most 26 significant bits
+    factor = 2.0 ** 27 + 1.0
+    t = factor * c
+    c_hi = t - (t - c)
+    c_lo = c - c_hi
+    t = factor * s
+    s_hi = t - (t - s)
+    s_lo = s - s_hi
+    p = s * c                                                          # rounded product
+    e = ((s_hi * c_hi - p) + s_hi * c_lo + s_lo * c_hi) + s_lo * c_lo  # s*c - p, exactly
+    unfused = b + p                                                    # second rounding
+    fused = unfused.copy()
+    inexact = np.flatnonzero(e != 0.0)           # where e == 0 the two expressions are equal
+    fused[inexact] = [math.fsum(terms) for terms in
+                      zip(b[inexact].tolist(), p[inexact].tolist(), e[inexact].tolist())]
+
+    def ordered(x):                              # doubles -> integers in the same order
+        bits = x.view(np.int64)
+        return np.where(bits < 0, np.int64(-2**63) - bits, bits)
+
+    ulps = np.abs(ordered(fused) - ordered(unfused))
+    differ = int(np.count_nonzero(ulps))
+    return {"n": n, "unfused": unfused, "fused": fused, "ulps": ulps, "differ": differ,
+            "fraction": differ / n, "max_ulps": int(ulps.max())}
