@@ -111,8 +111,6 @@ def _check_vectors(b, c, out):
             raise TypeError(f"{name} must be a NumPy array, got {type(arr).__name__}")
         if arr.dtype != np.float64 or arr.ndim != 1:
             raise TypeError(f"{name} must be a 1-D float64 array, got {arr.ndim}-D {arr.dtype}")
-        if arr.size == 0:
-            raise ValueError(f"{name} must not be empty")
     if b.shape != c.shape:
         raise ValueError(f"b and c must have the same length, got {b.size} and {c.size}")
     if out is not None:
@@ -121,6 +119,8 @@ def _check_vectors(b, c, out):
 
 def _check_triad_values(b, c, s):
     """Finite inputs whose triad cannot overflow: max|b| + |s|·max|c| must be a finite float."""
+    if b.size == 0:
+        raise ValueError("b and c must not be empty")
     mb, mc = _checks.max_abs(b), _checks.max_abs(c)
     for name, m in (("b", mb), ("c", mc)):
         if not np.isfinite(m):
