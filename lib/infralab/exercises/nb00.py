@@ -137,7 +137,9 @@ EXERCISES = [
             "threads x n - threads x (threads - 1) / 2, about threads x n. The result stays right "
             "(every write stores the same value) but threads race on the same addresses. "
             "(c) Doubling the threads about doubles that total: the wasted work grows **linearly** "
-            "with the thread count (not with its square), about threads times the useful work."),
+            "with the thread count (not with its square), about threads times the useful work. "
+            "(Exactly, the -threads x (threads - 1) / 2 term makes it grow slightly slower than "
+            "linearly; it matters only when the threads are not few compared with the elements.)"),
     ),
     Exercise(
         number=4,
@@ -177,7 +179,8 @@ EXERCISES = [
             "About a tenth of the elements come out different, each by a single ulp, because with "
             "`b` and `s*c` both positive the two results are neighbouring doubles at most. "
             "(c) True: the fused result is the exact value rounded to the nearest double, so no "
-            "double is nearer; the twice-rounded CPU result is equal or one ulp farther. Neither "
+            "double is nearer; the twice-rounded CPU result is either the same double or its "
+            "neighbour, farther from the exact value by at most one ulp. Neither "
             "twin is wrong, they evaluate different expressions, so a twin test that demands "
             "exact equality fails on a GPU. It should assert a bound in ulp and say why (issue "
             "16 asks for at most 2 ulp, which leaves room for other contractions)."),
