@@ -10,6 +10,13 @@ The CPU kernel and its CUDA twin sit side by side below: the same loop body, onc
 ``prange`` loop over the array, once as a grid-stride loop in which each GPU thread handles every
 ``stride``-th element.
 
+The twins agree to the last bit on most machines, but not everywhere: on a GPU, NVVM contracts
+``b + s*c`` into one fused multiply-add (PTX ``fma.rn.f64``), which rounds once instead of twice,
+and ``fastmath=False`` does not stop it. The result then differs from the CPU's in the last bit
+for a fraction of the elements (by 1 ulp when b and s*c have the same sign; cancellation can make it
+more; :func:`fma_differences` computes both on the CPU). The simulator never fuses, so there the
+twins are equal; the twin test allows 2 ulp and says why.
+
 References
 ----------
 J. D. McCalpin, "Memory Bandwidth and Machine Balance in Current High Performance Computers",
@@ -43,6 +50,13 @@ def _triad_cuda(a, b, c, s):
     stride = cuda.gridsize(1)
     for i in range(start, a.size, stride):
         a[i] = b[i] + s * c[i]
+
+
+@cuda.jit(cache=True)
+def _copy_cuda(dst, src):
+    """dst = src, grid-stride: the GPU's ruler, as the triad is the CPU's."""
+    for i in range(cuda.grid(1), dst.size, cuda.gridsize(1)):
+        dst[i] = src[i]
 
 
 # --- reference versions, for timing comparisons ----------------------------------------------
@@ -103,15 +117,13 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     """
     _check_vectors(b, c, out)
     s = _checks.real("s", s)
-    where = _backend.resolve(backend)
+    where = _backend.choose("stream.triad", b.size, backend).backend
     b = np.ascontiguousarray(b)
     c = np.ascontiguousarray(c)
     a = np.empty_like(b) if out is None else out
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(a.size, 256)
         d_a = cuda.device_array_like(a)
-        with _backend.quiet_simulator():
-            _triad_cuda[blocks, threads](d_a, cuda.to_device(b), cuda.to_device(c), s)
+        _backend.launch(_triad_cuda, a.size, d_a, b, c, s, threads_per_block=256)
         d_a.copy_to_host(a)
     else:
         _triad_cpu(a, b, c, s)
@@ -142,6 +154,40 @@ def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
     # the warm-up call compiles (or loads from cache) and faults the pages in
     best = best_time(lambda: _triad_cpu(a, b, c, 3.0), repeats=repeats, warmup=1)
     return {"n": n, "seconds": best, "GBps": TRIAD_BYTES_PER_ELEMENT * n / best / 1e9}
+
+
+def measure_gpu_copy_bandwidth(n: int = 1 << 26, repeats: int = 10) -> dict:
+    """Device-to-device copy bandwidth of this machine's GPU, with a copy kernel (needs a CUDA GPU).
+
+    The GPU's ruler for memory-bound kernels: ``python -m infralab.bench`` reports each GPU kernel's
+    ``fraction_of_gpu_copy`` against it, measured in the same run.
+
+    Parameters
+    ----------
+    n : int
+        float64 elements per array (default 2**26: two arrays of 512 MiB, far beyond any cache).
+    repeats : int
+        Timed runs after one warm-up; the best is reported.
+
+    Returns
+    -------
+    dict
+        ``n``, ``seconds`` and ``GBps`` (1e9 bytes/s, counting 16 bytes per element: one read,
+        one write).
+    """
+    n = _checks.integer("n", n, low=1 << 16, high=1 << 30)
+    repeats = _checks.integer("repeats", repeats, low=1)
+    if _backend.resolve("cuda") != "cuda":
+        raise ValueError("measure_gpu_copy_bandwidth needs a CUDA GPU")
+    src = cuda.device_array(n)
+    dst = cuda.device_array(n)
+    blocks, threads = _backend.launch_config(n, 256, 1 << 16)
+
+    def run():
+        _backend.launch(_copy_cuda, n, dst, src, blocks=blocks, threads_per_block=threads)
+        cuda.synchronize()
+    best = best_time(run, repeats=repeats, warmup=1)
+    return {"n": n, "seconds": best, "GBps": 16 * n / best / 1e9}
 
 
 def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
