@@ -543,16 +543,13 @@ def sample(instance: str, n_instances: int, params: float, tokens: float, *, n_s
     rng = sample_ranges(instance, n_instances, **ranges)
     fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
     plan = _plan(instance, n_instances, params, tokens, {**fixed, "usd_per_hour": rng["usd_per_hour"][1]})
-    where = _backend.resolve(backend)
+    where = _backend.choose("cluster.sample", n, backend).backend
     lo = np.array([rng[k][0] for k in SAMPLED])
     hi = np.array([rng[k][1] for k in SAMPLED])
     key = _rng.stream_key(seed, salt=0xC105)
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n)
         d_out = cuda.device_array((len(OUTPUTS) + len(SAMPLED), n))
-        with _backend.quiet_simulator():
-            _sample_cuda[blocks, threads](key, cuda.to_device(plan["consts"]), cuda.to_device(lo),
-                                          cuda.to_device(hi), d_out)
+        _backend.launch(_sample_cuda, n, key, plan["consts"], lo, hi, d_out, threads_per_block=128)
         out = d_out.copy_to_host()
     else:
         out = np.empty((len(OUTPUTS) + len(SAMPLED), n))
