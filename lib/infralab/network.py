@@ -679,7 +679,8 @@ def spraying_slowdown(n_paths: int, packets_per_path: float) -> float:
     ``lambda = packets_per_path`` and independent, so ``E[max] = sum_x (1 - F(x)^n)`` and the slowdown
     is ``E[max] / lambda``. Accurate to about a percent for 8 paths or more; it applies to ECMP too
     with flows instead of packets. For large ``lambda`` it behaves like ``1 + E[max of n standard
-    normals] / sqrt(lambda)`` (about ``1 + 2.4 / sqrt(lambda)`` for 64 paths).
+    normals] / sqrt(lambda)`` (about ``1 + 2.34 / sqrt(lambda)`` for 64 paths, where that
+    expectation is 2.34; a little more at small ``lambda``, where the Poisson counts are skewed).
 
     Examples
     --------
