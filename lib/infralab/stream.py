@@ -91,14 +91,19 @@ def _triad_python_loop(b, c, s):
     return [bi + s * ci for bi, ci in zip(b, c)]
 
 
-def triad_numpy(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None) -> np.ndarray:
+def triad_numpy(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
+                check_finite: bool = True) -> np.ndarray:
     """The triad in NumPy: ``np.multiply`` then ``np.add``, one temporary array between them.
 
-    Limits: as :func:`triad` (non-empty finite 1-D float64 ``b``, ``c``; writable ``out``; no overflow).
+    Limits: as :func:`triad` (non-empty finite 1-D float64 ``b``, ``c``; writable ``out``; no overflow;
+    ``check_finite=False`` skips the value checks, as in :func:`triad`).
     """
     _check_vectors(b, c, out)
     s = _checks.real("s", s)
-    _check_triad_values(b, c, s)
+    if _checks.boolean("check_finite", check_finite):
+        _check_triad_values(b, c, s)
+    elif b.size == 0:
+        raise ValueError("b and c must not be empty")
     tmp = np.multiply(c, s)
     return np.add(b, tmp, out=out)
 
@@ -130,7 +135,7 @@ def _check_triad_values(b, c, s):
 
 
 def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
-          backend: str | None = None) -> np.ndarray:
+          backend: str | None = None, check_finite: bool = True) -> np.ndarray:
     """Compute ``b + s*c`` element-wise with the numba kernel or its CUDA twin.
 
     Parameters
@@ -143,6 +148,11 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
         Where to write the result (float64, same shape); a new array when omitted.
     backend : {"cpu", "cuda"}, optional
         Override :func:`infralab.backend.resolve` for this call.
+    check_finite : bool
+        Check that ``b`` and ``c`` hold finite values whose triad cannot overflow (default). The
+        check reads both arrays once more; timings of the kernel itself (notebook 00, the bench)
+        pass False, as ``scipy.linalg`` does with its ``check_finite``: NaN or infinity in the
+        inputs then propagate to the result.
 
     Returns
     -------
@@ -160,7 +170,8 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     Notes
     -----
     Limits: the work is one pass over arrays the caller already holds, so there is no count cap;
-    the finiteness check reads ``b`` and ``c`` once more (one compiled pass, no temporary).
+    the finiteness check reads ``b`` and ``c`` once more (one compiled pass, no temporary), unless
+    ``check_finite=False``.
 
     Examples
     --------
@@ -170,7 +181,10 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     """
     _check_vectors(b, c, out)
     s = _checks.real("s", s)
-    _check_triad_values(b, c, s)
+    if _checks.boolean("check_finite", check_finite):
+        _check_triad_values(b, c, s)
+    elif b.size == 0:
+        raise ValueError("b and c must not be empty")
     where = _backend.choose("stream.triad", b.size, backend).backend
     b = np.ascontiguousarray(b)
     c = np.ascontiguousarray(c)
@@ -294,8 +308,9 @@ def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
     triad(np.ones(8), np.ones(8), 1.0, backend=backend)  # compile (or load from cache) first
     for n in sizes:
         b, c, a = rng.random(n), rng.random(n), np.empty(n)
-        out["numpy"].append(best_time(lambda: triad_numpy(b, c, 3.0, out=a), repeats))
-        out["kernel"].append(best_time(lambda: triad(b, c, 3.0, out=a, backend=backend), repeats))
+        out["numpy"].append(best_time(lambda: triad_numpy(b, c, 3.0, out=a, check_finite=False), repeats))
+        out["kernel"].append(best_time(lambda: triad(b, c, 3.0, out=a, backend=backend, check_finite=False),
+                                       repeats))
         if n <= python_up_to:
             bl, cl = b.tolist(), c.tolist()
             out["python"].append(best_time(lambda: _triad_python_loop(bl, cl, 3.0), 1))
