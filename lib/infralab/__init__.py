@@ -10,6 +10,7 @@ public function picks one through :mod:`infralab.backend`.
 * :mod:`infralab.enclave` -- PCRs, Nitro attestation, envelope encryption, a local KMS,
   the brute-force lesson (notebook 03)
 * :mod:`infralab.bench` -- ``python -m infralab.bench [topic ...] [--json]``
+* :mod:`infralab.exercises` -- exercises that check themselves: ``exercises.load("01")[3].check(answer)``
 """
 
 from pathlib import Path

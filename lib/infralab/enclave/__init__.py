@@ -5,15 +5,17 @@ Everything that protects data here uses the ``cryptography`` package. The numba 
 :mod:`infralab.enclave.chacha` exists only to measure how fast keys can be tried.
 """
 
-from .attestation import (CHECKS, AttestationError, TestPKI, load_document, mint_attestation,
-                          parse_cose_sign1, sig_structure, verify_attestation)
+from .attestation import (CHECKS, DEFAULT_FRESHNESS, MAX_CABUNDLE, MAX_CERT_BYTES, MAX_DOCUMENT_BYTES,
+                          AttestationError, TestPKI, load_document, mint_attestation, parse_cose_sign1,
+                          pcr_value, sig_structure, verify_attestation)
 from .chacha import chacha20_block, key_with, search_key
-from .envelope import Envelope, envelope_decrypt, envelope_encrypt, new_key, rewrap, unwrap_key, xor_bytes
+from .envelope import Envelope, EnvelopeTampered, envelope_decrypt, envelope_encrypt, new_key, rewrap, unwrap_key, xor_bytes
 from .kms import KeyPolicy, KMSAccessDenied, LocalKMS, ToyEnclave
 from .measure import measure, measure_image, pcr_extend
 
 __all__ = ["CHECKS", "AttestationError", "TestPKI", "load_document", "mint_attestation", "parse_cose_sign1",
-           "sig_structure", "verify_attestation", "chacha20_block", "key_with", "search_key", "Envelope",
+           "sig_structure", "verify_attestation", "pcr_value", "DEFAULT_FRESHNESS", "MAX_CABUNDLE",
+           "MAX_CERT_BYTES", "MAX_DOCUMENT_BYTES", "EnvelopeTampered", "chacha20_block", "key_with", "search_key", "Envelope",
            "envelope_decrypt", "envelope_encrypt", "new_key", "rewrap", "unwrap_key", "xor_bytes",
            "KeyPolicy", "KMSAccessDenied", "LocalKMS", "ToyEnclave", "measure", "measure_image", "pcr_extend"]
 from .chacha import UNIVERSE_AGE_YEARS, bulk_blocks_per_second, python_search_rate, years_to_search

@@ -1,0 +1,139 @@
+"""Exercises of notebook 00 (start here): backends, the grid-stride loop, the triad's time floor.
+
+Each answer is computed by the function beside it, from the exercise's parameters and ``infralab``;
+:meth:`~infralab.exercises.Exercise.solution` prints that function's source.
+
+Examples
+--------
+>>> from infralab import exercises
+>>> ex = exercises.load("00")
+>>> sorted(ex)
+[2, 3, 4]
+>>> ex[4].check(12.0)
+Correct: 12 ms (answers within 2% of the expected value count as right).
+True
+"""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import numpy as np
+
+from .. import _checks, backend, stream
+from ._core import Boolean, Choice, Exercise, Number, Parts
+
+NOTEBOOK = "00_start_here"
+
+
+# --- Exercise 2: which backend without a GPU? -------------------------------------------------
+
+def backend_without_gpu(env_value: str = "cuda") -> str:
+    """What ``backend.resolve()`` gives with ``INFRALAB_BACKEND=env_value``, no GPU and no simulator."""
+    env_value = _checks.choice("env_value", env_value, backend.ALLOWED)
+    with mock.patch.dict(os.environ, {backend.ENV_VAR: env_value}), \
+            mock.patch.object(backend, "_gpu_name", lambda: None), \
+            mock.patch.object(backend, "simulator_enabled", lambda: False):
+        try:
+            return backend.resolve()
+        except ValueError:
+            return "ValueError"
+
+
+# --- Exercise 3: the grid-stride loop ---------------------------------------------------------
+
+def grid_stride_lesson(n_elements: int = 1000, threads_per_block: int = 8,
+                       max_blocks: int = 4) -> tuple[bool, int, str]:
+    """Replay the CUDA twin's loop bounds on the host, for a grid with fewer threads than elements.
+
+    Returns (every element written exactly once?, element writes with the broken loop
+    ``range(start, a.size)``, how that work grows when the thread count doubles).
+    """
+    n_elements = _checks.integer("n_elements", n_elements, low=1, high=100_000)
+    threads_per_block = _checks.integer("threads_per_block", threads_per_block, low=1, high=1024)
+    max_blocks = _checks.integer("max_blocks", max_blocks, low=1, high=64)
+    blocks, threads = backend.launch_config(n_elements, threads_per_block, max_blocks)
+    stride = blocks * threads                       # cuda.gridsize(1): threads in the grid
+    writes = np.zeros(n_elements, dtype=np.int64)
+    for start in range(stride):                     # start = cuda.grid(1) of each thread
+        writes[start:n_elements:stride] += 1        # range(start, a.size, stride)
+    covered_once = bool(np.all(writes == 1))
+
+    def broken_writes(n_threads: int) -> int:       # range(start, a.size): each thread to the end
+        return sum(max(0, n_elements - start) for start in range(n_threads))
+
+    exponent = np.log2(broken_writes(2 * stride) / broken_writes(stride))   # work ~ threads**exponent
+    growth = {0: "constant", 1: "linear", 2: "quadratic"}[int(round(exponent))]
+    return covered_once, broken_writes(stride), growth
+
+
+# --- Exercise 4: the fastest possible triad ---------------------------------------------------
+
+def triad_time_ms(n_elements: int = 10_000_000, bandwidth_GBps: float = 20.0) -> float:
+    """Lower bound on one triad's time: the bytes it must move over the memory bandwidth, in ms."""
+    n_elements = _checks.integer("n_elements", n_elements, low=1, high=10**12)
+    bandwidth_GBps = _checks.positive("bandwidth_GBps", bandwidth_GBps)
+    bytes_moved = n_elements * stream.TRIAD_BYTES_PER_ELEMENT   # read b[i] and c[i], write a[i]
+    seconds = bytes_moved / (bandwidth_GBps * 1e9)              # GB/s = 1e9 bytes per second
+    return seconds * 1e3
+
+
+EXERCISES = [
+    Exercise(
+        number=2,
+        title="which backend on a laptop without an NVIDIA GPU, with INFRALAB_BACKEND=cuda",
+        kind=Choice(("cpu", "cuda", "cuda-sim", "ValueError")),
+        compute=backend_without_gpu,
+        params={"env_value": "cuda"},
+        hint_text=("Read `help(backend.resolve)`: what does it do when CUDA is asked for but neither a "
+                   "GPU nor the simulator is usable? Would a silent fallback to the CPU be honest?"),
+        explanation=(
+            "Asking for CUDA where none is usable is refused loudly (`backend.resolve` raises) rather "
+            "than silently falling back to the CPU, and the message names the allowed values "
+            "(`'cpu'`, `'cuda'`) and the simulator switch. Silent fallbacks make timing comparisons "
+            "lie. The code below replays that laptop: it sets the variable and hides any GPU and the "
+            "simulator for the duration of one call."),
+    ),
+    Exercise(
+        number=3,
+        title="fewer threads than elements, and the loop that forgets its stride",
+        kind=Parts((Boolean(), Number(unit="writes", rtol=0.01),
+                    Choice(("constant", "linear", "quadratic")))),
+        compute=grid_stride_lesson,
+        params={"n_elements": 1000, "threads_per_block": 8, "max_blocks": 4},
+        hint_text=(
+            "Answer with a tuple of three parts. (a) Thread `start` writes elements start, "
+            "start + stride, start + 2*stride, ..., where stride is the number of threads in the grid "
+            "(blocks x threads per block): does every index belong to exactly one thread? "
+            "(b) With `range(start, a.size)` the thread with index `start` writes `n - start` elements: "
+            "add that up over all threads of the grid. (c) Redo (b) with twice as many threads and "
+            "compare the totals."),
+        explanation=(
+            "(a) With fewer threads than elements the grid-stride loop still covers every element "
+            "exactly once: element i belongs to thread i mod stride, and each thread simply does more "
+            "elements. (b) With `range(start, a.size)` each thread runs from its start to the end of "
+            "the array, so the total is the sum of (n - start) over all threads, about threads x n. "
+            "The result stays right (every write stores the same value) but threads race on the same "
+            "addresses. (c) Doubling the threads about doubles that total: the wasted work grows "
+            "**linearly** with the thread count (not with its square), about threads times the "
+            "useful work."),
+    ),
+    Exercise(
+        number=4,
+        title="the fastest possible triad on 10 million elements, in ms",
+        kind=Number(unit="ms", rtol=0.02),
+        compute=triad_time_ms,
+        params={"n_elements": 10_000_000, "bandwidth_GBps": 20.0},
+        hint_text=(
+            "The triad moves `stream.TRIAD_BYTES_PER_ELEMENT` bytes per element; no kernel can be "
+            "faster than bytes moved divided by bytes per second. GB/s means 1e9 bytes per second, "
+            "and the answer is asked in milliseconds. To use the bandwidth you measured, check with "
+            "`ex[4].given(bandwidth_GBps=bw[\"GBps\"]).check(answer)`."),
+        explanation=(
+            "Bytes moved = 24 bytes per element times the number of elements; the time is at least "
+            "bytes moved over the bandwidth. The kernel lands close to this floor, which is why "
+            "`python -m infralab.bench` reports each memory-bound kernel as a *fraction of the "
+            "triad*: 1.0 means as fast as this machine moves bytes."),
+    ),
+]
