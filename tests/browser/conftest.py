@@ -47,12 +47,6 @@ def _unavailable(reason: str):
     pytest.skip(f"{reason}; to run the browser tests: {HOW_TO_INSTALL}")
 
 
-def pytest_report_header(config):
-    if config.getoption("markexpr", "") and "browser" in config.getoption("markexpr", ""):
-        return f"chromium for the browser tests: {_chromium() or 'not found'}"
-    return None
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = _chromium()
