@@ -43,6 +43,8 @@ def test_intensities():
     # square matmul: 2n^3 / (2 bytes * 3 n^2) = n/3 FLOP/byte in bf16
     assert chips.matmul_intensity(3000, 3000, 3000, 2) == pytest.approx(1000)
     assert chips.decode_attention_intensity(8, 2) == 1.0
+    # grouped-query attention: g query heads share each KV head, so each byte read feeds g times the work
+    assert chips.decode_attention_intensity(1, 2, gqa_group=8) == 8.0
     assert chips.elementwise_intensity(1, 2) == 0.25
 
 
@@ -58,6 +60,24 @@ def test_decode_turns_compute_bound_with_batch():
     assert small["tokens_per_s"] == pytest.approx(8 * 3.35e12 / 14e9)
     assert big["bound"] == "compute"
     assert big["tokens_per_s"] == pytest.approx(989e12 / 14e9)
+
+
+def test_kv_cache_bytes_from_architecture():
+    # 2 (K and V) x layers x kv_heads x head_dim x bytes: Llama 3 8B = 32 x 8 x 128 x 2 x 2 = 128 KiB
+    assert chips.kv_bytes_per_token(32, 8, 128, 2) == 2 * 32 * 8 * 128 * 2 == 128 * 1024
+    assert chips.kv_bytes_per_token(32, 32, 128) / chips.kv_bytes_per_token(32, 8, 128) == 4
+
+
+def test_memory_capacity_bounds_the_batch():
+    assert chips.max_decode_batch(70e9, 34.36e9) == 0                  # 140 GB of weights > 34 GB
+    # (80e9 - 14e9) / (131072 * 4096) = 122.9 -> 122 sequences
+    assert chips.max_decode_batch(7e9, 80e9, kv_bytes_per_token=131072, context=4096) == 122
+    r = chips.decode_throughput(7e9, 3.35e12, 989e12, batch=123, kv_bytes_per_token=131072, context=4096,
+                                capacity_bytes=80e9)
+    assert r["fits"] is False and r["memory_bytes"] == 14e9 + 123 * 131072 * 4096
+    assert chips.decode_throughput(7e9, 3.35e12, 989e12, capacity_bytes=80e9)["fits"] is True
+    with pytest.raises(ValueError, match="capacity_bytes"):
+        chips.max_decode_batch(7e9, 0)
 
 
 def test_train_run_arithmetic():
@@ -86,12 +106,55 @@ def test_pareto_front():
 def test_shipped_tables_load_and_match_the_facts():
     table = {r["chip"]: r for r in chips.load_chips()}
     assert table["H100 SXM"]["bf16_dense_TFLOPs"] == 989 and table["H100 SXM"]["hbm_bandwidth_GBps"] == 3350
+    # facts.md: A100 SXM 40GB, 1,555 GB/s, 40 GB: the GPU of p4d.24xlarge
+    assert table["A100 SXM 40GB"]["hbm_bandwidth_GBps"] == 1555 and table["A100 SXM 40GB"]["hbm_capacity_GB"] == 40
+    assert table["Inferentia2"]["training_class"] is False and table["Trainium2"]["training_class"] is True
     assert table["Trainium2"]["fp8_dense_TFLOPs"] == 1299
     assert table["Trainium (Trn1)"]["tdp_W"] is None                  # unknown stays empty, never 0
     inst = chips.load_instances()
     assert all(r["price_date"] for r in inst if r["on_demand_USD_per_hour"] is not None)
     names = {r["chip"] for r in inst}
     assert names <= set(table)
+    assert {r["chip"] for r in inst if r["instance"] == "p4d.24xlarge"} == {"A100 SXM 40GB"}
+    # every year-only price says it is uncertain; facts.md prices
+    for r in inst:
+        if r["price_date"] and len(r["price_date"]) == 4:
+            assert "uncertain" in r["notes"].lower()
+    price = {(r["instance"], r["price_date"]): r["on_demand_USD_per_hour"] for r in inst}
+    assert price[("p4d.24xlarge", "2025-06")] == 21.96 and price[("p5.48xlarge", "2025-05")] == 98.32
+
+
+def test_price_periods_never_mix():
+    inst = chips.load_instances()
+    for period in ("2025-05", "2025-06"):
+        rows = chips.instances_for_period(inst, period)
+        names = [r["instance"] for r in rows]
+        assert len(names) == len(set(names))
+        assert all(r["price_date"] == period or period in r["same_price_in"] for r in rows)
+        assert "p5en.48xlarge" not in names                     # its period is unknown
+    may = {r["instance"]: r["on_demand_USD_per_hour"] for r in chips.instances_for_period(inst, "2025-05")}
+    assert may["p5.48xlarge"] == 98.32 and may["p4d.24xlarge"] == 32.77   # facts.md, until May 2025
+    with pytest.raises(ValueError, match="period"):
+        chips.instances_for_period(inst, "2025")
+
+
+def test_training_options_exclude_inference_chips_and_follow_mfu():
+    table = {r["chip"]: r for r in chips.load_chips()}
+    inst = chips.load_instances()
+    mfu = {"NVIDIA GPU": 0.4, "Trainium": 0.4}
+    rows = chips.training_options(inst, table, "2025-06", mfu, 70e9, 1.4e12, 1024)
+    assert {r["instance"] for r in rows} == {"p4d.24xlarge", "p5.48xlarge", "trn1.32xlarge", "trn1n.32xlarge"}
+    by = {r["instance"]: r for r in rows}
+    # analytic: cost = 6ND x price per chip-hour / (peak x MFU x 3600)
+    want = 6 * 70e9 * 1.4e12 * (55.04 / 8) / (989e12 * 0.4 * 3600)
+    assert by["p5.48xlarge"]["usd"] == pytest.approx(want)
+    # at June 2025 prices and equal MFU the H100 instance is cheaper per FLOP than trn1 and faster
+    assert by["p5.48xlarge"]["pareto"] and not by["trn1.32xlarge"]["pareto"]
+    # a higher Trainium MFU changes the answer: the chart can change its mind
+    rows2 = chips.training_options(inst, table, "2025-06", {"NVIDIA GPU": 0.3, "Trainium": 0.5}, 70e9, 1.4e12, 1024)
+    assert {r["instance"]: r["pareto"] for r in rows2}["trn1.32xlarge"]
+    with pytest.raises(ValueError, match="family"):
+        chips.training_options(inst, table, "2025-06", {"NVIDIA GPU": 0.4}, 70e9, 1.4e12, 1024)
 
 
 def _write(tmp_path, text):
@@ -100,18 +163,22 @@ def _write(tmp_path, text):
     return p
 
 
-HEADER = "chip,vendor,bf16_dense_TFLOPs,fp8_dense_TFLOPs,hbm_capacity_GB,hbm_bandwidth_GBps,tdp_W,source,spec_date,notes\n"
+HEADER = ("chip,vendor,family,training_class,bf16_dense_TFLOPs,fp8_dense_TFLOPs,hbm_capacity_GB,"
+          "hbm_bandwidth_GBps,tdp_W,source,spec_date,notes\n")
+SRC = "datasheet 2024"
 
 
 @pytest.mark.parametrize("row, match", [
-    ("X,V,abc,1,1,1,1,src,2024,\n", r"row 2, column 'bf16_dense_TFLOPs'.*not a number"),
-    ("X,V,0,1,1,1,1,src,2024,\n", r"row 2, column 'bf16_dense_TFLOPs'.*positive"),
-    ("X,V,1,1,1,1,-3,src,2024,\n", r"row 2, column 'tdp_W'"),
-    ("X,V,1,1,1,,1,src,2024,\n", r"row 2, column 'hbm_bandwidth_GBps'.*required"),
-    ("X,V,1,1,1,1,1,,2024,\n", r"row 2, column 'source'.*required"),
-    ("X,V,1,1,1,1,1,src,24/05/2024,\n", r"row 2, column 'spec_date'.*not a date"),
-    ("X,V,1,1,1,1,1,src\n", r"row 2: 8 fields, expected 10"),
-    ("X,V,1,1,1,1,inf,src,2024,\n", r"row 2, column 'tdp_W'"),
+    (f"X,V,F,yes,abc,1,1,1,1,{SRC},2024,\n", r"row 2, column 'bf16_dense_TFLOPs'.*not a number"),
+    (f"X,V,F,yes,0,1,1,1,1,{SRC},2024,\n", r"row 2, column 'bf16_dense_TFLOPs'.*positive"),
+    (f"X,V,F,yes,1,1,1,1,-3,{SRC},2024,\n", r"row 2, column 'tdp_W'"),
+    (f"X,V,F,yes,1,1,1,,1,{SRC},2024,\n", r"row 2, column 'hbm_bandwidth_GBps'.*required"),
+    ("X,V,F,yes,1,1,1,1,1,,2024,\n", r"row 2, column 'source'.*required"),
+    ("X,V,F,yes,1,1,1,1,1,a datasheet,2024,\n", r"row 2, column 'source'.*followable citation"),
+    (f"X,V,F,yes,1,1,1,1,1,{SRC},24/05/2024,\n", r"row 2, column 'spec_date'.*not a date"),
+    (f"X,V,F,maybe,1,1,1,1,1,{SRC},2024,\n", r"row 2, column 'training_class'.*'yes' or 'no'"),
+    (f"X,V,F,yes,1,1,1,1,1,{SRC}\n", r"row 2: 10 fields, expected 12"),
+    (f"X,V,F,yes,1,1,1,1,inf,{SRC},2024,\n", r"row 2, column 'tdp_W'"),
 ])
 def test_malformed_rows_name_file_row_and_column(tmp_path, row, match):
     with pytest.raises(chips.ChipDataError, match="chips.csv, " + match):
@@ -127,12 +194,28 @@ def test_malformed_headers(tmp_path):
         chips.load_chips(_write(tmp_path, ""))
 
 
-def test_price_needs_a_date(tmp_path):
+INST_HEADER = ("instance,chip,chips_per_instance,on_demand_USD_per_hour,price_region,price_date,same_price_in,"
+               "efa_Gbps,source,notes\n")
+
+
+@pytest.mark.parametrize("row, match", [
+    ("x.large,H100 SXM,8,10.0,us-east-1,,,,price list 2025,\n", r"row 2, column 'price_date': a price needs a date"),
+    ("x.large,H100 SXM,8,10.0,us-east-1,2025,,,price list 2025,\n", r"row 2, column 'price_date'.*no month"),
+    ("x.large,H100 SXM,8,10.0,us-east-1,2025-06,2025-13,,price list 2025,\n", r"row 2, column 'same_price_in'"),
+    ("x.large,H100 SXM,8,10.0,us-east-1,2025-06,,,the price list,\n", r"row 2, column 'source'.*citation"),
+])
+def test_instance_rows_need_dated_prices_and_citations(tmp_path, row, match):
     p = tmp_path / "instances.csv"
-    p.write_text("instance,chip,chips_per_instance,on_demand_USD_per_hour,price_region,price_date,efa_Gbps,source,notes\n"
-                 "x.large,H100 SXM,8,10.0,us-east-1,,,src,\n")
-    with pytest.raises(chips.ChipDataError, match="row 2, column 'price_date'"):
+    p.write_text(INST_HEADER + row)
+    with pytest.raises(chips.ChipDataError, match="instances.csv, " + match):
         chips.load_instances(p)
+
+
+def test_year_only_price_is_accepted_when_marked_uncertain(tmp_path):
+    p = tmp_path / "instances.csv"
+    p.write_text(INST_HEADER + "x.large,H100 SXM,8,10.0,us-east-1,2025,2025-05;2025-06,,https://example.org,month uncertain\n")
+    (r,) = chips.load_instances(p)
+    assert r["month_uncertain"] and r["same_price_in"] == ("2025-05", "2025-06")
 
 
 @settings(max_examples=100, deadline=None)

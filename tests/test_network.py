@@ -130,6 +130,44 @@ def test_latency_only_saving_is_the_latency_ratio():
     assert s == pytest.approx(0.25, rel=1e-6)
 
 
+def test_saving_is_the_latency_cut_times_the_latency_share():
+    # point 1's closed form: while communication stays exposed, saving = 0.25 x latency share
+    kw = dict(n_params=7e9, n_ranks=4000, compute_s=0.1, bandwidth_Bps=50e9, overlap=0.8)
+    before = nw.training_step(latency_s=8e-6, **kw)
+    saving = nw.time_to_train_saving(8e-6, 6e-6, **kw)
+    assert saving == pytest.approx(nw.latency_saving_bound(0.25, before["latency_share"]), rel=1e-12)
+    assert nw.latency_share_needed(0.15, 0.25) == pytest.approx(0.6)
+
+
+@given(st.floats(1e8, 1e12), st.integers(2, 30000), st.floats(0.0, 10.0), st.floats(1e9, 1e12),
+       st.floats(0.0, 1.0), st.sampled_from(nw.ALGORITHMS))
+@settings(max_examples=60)
+def test_saving_never_exceeds_the_bound(n, p, compute, bw, overlap, algo):
+    kw = dict(n_params=n, n_ranks=p, compute_s=compute, bandwidth_Bps=bw, overlap=overlap, algorithm=algo)
+    share = nw.training_step(latency_s=8e-6, **kw)["latency_share"]
+    assert nw.time_to_train_saving(8e-6, 6e-6, **kw) <= nw.latency_saving_bound(0.25, share) + 1e-12
+
+
+def test_achieved_mfu_definition():
+    # PaLM: tokens/s x 6N / peak; a step of exactly the compute time recovers the assumed MFU
+    compute = nw.compute_time_per_step(7e9, 4e6, 4000, 989e12, 0.4)
+    assert nw.achieved_mfu(7e9, 4e6, 4000, 989e12, compute) == pytest.approx(0.4)
+    assert nw.achieved_mfu(7e9, 4e6, 4000, 989e12, 2 * compute) == pytest.approx(0.2)
+
+
+def test_ten_p_ten_u_throughput():
+    # 20,000 GPUs / 8 per p5 = 2,500 instances x 3.2 Tb/s (facts.md) = 8 Pb/s each way
+    r = nw.cluster_throughput(20_000, 8, 3.2e12)
+    assert r["instances"] == 2500
+    assert r["per_direction_bps"] == pytest.approx(8e15)
+    assert r["both_directions_bps"] == pytest.approx(16e15)
+
+
+def test_message_latency_share():
+    assert nw.message_latency_share(0.0, 8e-6, 50e9) == 1.0
+    assert nw.message_latency_share(400e3, 8e-6, 50e9) == pytest.approx(0.5)
+
+
 def test_compute_time_per_step():
     assert nw.compute_time_per_step(1e9, 1e6, 100, 1e15, 0.5) == pytest.approx(6e15 / 5e16)
     with pytest.raises(ValueError, match="mfu"):
@@ -195,6 +233,39 @@ def test_spraying_balances_load():
     assert one_packet["mean_max_load"] == pytest.approx(ecmp["mean_max_load"])
 
 
+def test_spraying_k_packets_is_ecmp_with_k_flows_per_flow():
+    # point 4: spraying m flows of k packets throws m*k balls, exactly ECMP with m*k flows
+    spray = nw.simulate_spraying(32, 32, 16, 3000, seed=5)
+    ecmp = nw.simulate_ecmp(32, 32 * 16, 3000, seed=5)
+    assert spray["slowdown"] == pytest.approx(ecmp["slowdown"], rel=1e-12)
+
+
+@pytest.mark.parametrize("n, lam", [(64, 1), (64, 64), (16, 200), (8, 8)])
+def test_poisson_slowdown_agrees_with_monte_carlo(n, lam):
+    sim = nw.simulate_ecmp(n, n * lam, 4000, seed=11)
+    assert nw.spraying_slowdown(n, lam) == pytest.approx(sim["slowdown"], rel=0.02)
+
+
+def test_poisson_slowdown_follows_the_large_load_asymptote():
+    # for large lam a Poisson(lam) is Normal(lam, lam): slowdown - 1 ~ E[max of n standard normals] / sqrt(lam),
+    # with E[max] = integral of x n phi(x) Phi(x)^(n-1) dx, integrated here by the trapezoid rule
+    n, lam = 64, 1e6
+    x = np.linspace(-8, 8, 20001)
+    phi = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    big_phi = 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in x]))
+    e_max = np.trapezoid(x * n * phi * big_phi ** (n - 1), x)
+    assert 2.3 < e_max < 2.5
+    assert nw.spraying_slowdown(n, lam) - 1 == pytest.approx(e_max / math.sqrt(lam), rel=0.01)
+
+
+def test_packets_needed_for_a_few_percent():
+    k = nw.packets_per_flow_needed(1.05, 64)
+    assert nw.spraying_slowdown(64, k) <= 1.05 < nw.spraying_slowdown(64, k - 1)
+    sim = nw.simulate_spraying(64, 64, k, 300, seed=4)
+    assert sim["slowdown"] == pytest.approx(1.05, abs=0.01)
+    assert nw.simulate_spraying(8, 8, 4, 10, return_samples=True)["max_load"].shape == (10,)
+
+
 @pytest.mark.parametrize("kwargs, err", [
     (dict(n_paths=0), ValueError), (dict(n_flows=0), ValueError), (dict(n_trials=0), ValueError),
     (dict(n_paths=2.0), TypeError), (dict(seed="x"), TypeError),
@@ -226,6 +297,33 @@ def test_max_over_packets():
     lat = nw.simulate_message_latency(100_000, k, 0.0, mu, 0.0, 0.0, seed=2)
     x = 2e-6
     assert np.mean(lat <= x) == pytest.approx((1 - math.exp(-x / mu)) ** k, abs=0.01)
+
+
+def test_loss_threshold_for_a_quantile():
+    assert nw.message_retransmit_probability(1e-4, 1024) == pytest.approx(1 - (1 - 1e-4) ** 1024)
+    loss = nw.loss_reaching_quantile(0.99, 16)
+    assert (1 - loss) ** 16 == pytest.approx(0.99)
+    base = dict(n_messages=100_000, packets_per_message=16, base_latency_s=0.0, mean_queue_s=1e-6,
+                rto_s=1e-3, seed=3)
+    below = nw.simulate_message_latency(loss_prob=loss / 3, **base)
+    above = nw.simulate_message_latency(loss_prob=loss * 3, **base)
+    assert np.percentile(below, 99) < 1e-4 < 1e-3 < np.percentile(above, 99)
+
+
+def test_spraying_and_fast_retransmit_shorten_the_tail():
+    # point 5: under the stated conditions both P99 and P99.9 move in the direction AWS reports
+    c = dict(n_messages=60_000, packets_per_message=16, base_latency_s=8e-6, service_s=1e-6,
+             utilization=0.3, n_paths=64, n_flows=64, loss_prob=1e-4)
+    tcp = nw.ecmp_vs_spray_latency(**c, rto_s=4e-3, multipath=False, seed=0)
+    srd = nw.ecmp_vs_spray_latency(**c, rto_s=30e-6, multipath=True, seed=0)
+    assert abs(tcp.size - 60_000) < 20 and srd.size == 60_000
+    assert np.percentile(srd, 99) < 0.5 * np.percentile(tcp, 99)
+    assert np.percentile(srd, 99.9) < 0.15 * np.percentile(tcp, 99.9)
+    # with one path and no loss the two models coincide in distribution (M/M/1 at the mean load)
+    one = dict(c, n_paths=1, n_flows=1, loss_prob=0.0)
+    a = nw.ecmp_vs_spray_latency(**one, rto_s=0.0, multipath=False, seed=1)
+    b = nw.ecmp_vs_spray_latency(**one, rto_s=0.0, multipath=True, seed=1)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_collective_step_is_max_of_messages():

@@ -44,12 +44,75 @@ def test_junction_temperature_chain():
 
 
 def test_efficiency_and_carbon_model():
-    # 451 Research-like inputs: PUE 1.58 vs 1.15, utilization 18% vs 65%
-    r = th.efficiency_ratio(1.58, 1.15, 0.18, 0.65)
+    # 451 Research-like inputs: PUE 1.58 vs 1.15, utilization 18% vs 65%; a server drawing peak
+    # power at any load (idle_fraction 1) makes the ratio the PUE ratio times the utilization ratio
+    r = th.efficiency_ratio(1.58, 1.15, 0.18, 0.65, idle_fraction=1.0)
     assert r == pytest.approx((1.58 / 1.15) * (0.65 / 0.18))
     assert th.carbon_ratio(4.1, 400, 4) == pytest.approx(1 - 0.01 / 4.1)
     with pytest.raises(ValueError, match="util_onprem"):
         th.efficiency_ratio(1.5, 1.1, 0.0, 0.5)
+
+
+@pytest.mark.parametrize("idle, expected", [(1.0, 4.08), (0.5, 3.21), (0.3, 2.68)])
+def test_efficiency_ratio_idle_fraction_issue_values(idle, expected):
+    # issue 12's hand-computed values: power = peak x (f + (1 - f) u), work = u
+    r = th.efficiency_ratio(1.58, 1.15, 0.18, 0.5, 1.07, idle_fraction=idle)
+    assert round(r, 2) == expected
+
+
+def test_efficiency_ratio_energy_proportional_servers_drop_utilization():
+    # idle_fraction 0: energy per work no longer depends on utilization
+    assert th.efficiency_ratio(1.58, 1.15, 0.18, 0.5, 1.07, idle_fraction=0.0) == pytest.approx(1.58 / 1.15 * 1.07)
+    # the default is the upper bound, idle servers at peak power: the plain utilization ratio
+    assert th.efficiency_ratio(1.5, 1.1, 0.2, 0.6) == pytest.approx(1.5 / 1.1 * 0.6 / 0.2)
+    with pytest.raises(ValueError, match="idle_fraction"):
+        th.efficiency_ratio(1.5, 1.1, 0.2, 0.6, idle_fraction=1.5)
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.05, 0.9), st.floats(0.05, 0.9))
+@settings(max_examples=50)
+def test_efficiency_ratio_grows_with_idle_fraction_when_cloud_is_busier(f1, f2, u_on, du):
+    # the more a server draws when idle, the more low utilization costs the on-premises side
+    u_cl = min(1.0, u_on + du)
+    lo, hi = sorted((f1, f2))
+    assert th.efficiency_ratio(1.3, 1.1, u_on, u_cl, idle_fraction=lo) <= \
+        th.efficiency_ratio(1.3, 1.1, u_on, u_cl, idle_fraction=hi) * (1 + 1e-12)
+
+
+def test_combined_reduction_matches_the_facts_file():
+    assert round(th.combined_reduction(0.94, 0.81), 3) == 0.989      # Accenture: 98.9 %
+    assert th.combined_reduction(0.84, 0.28) == pytest.approx(1 - 0.16 * 0.72)   # Barr 2015: 88 %
+    with pytest.raises(ValueError):
+        th.combined_reduction()
+    with pytest.raises(ValueError, match="reductions"):
+        th.combined_reduction(1.2)
+
+
+def test_pipe_diameter_and_velocity_are_inverse():
+    # Vdot = v * pi d^2 / 4
+    d = th.pipe_diameter(2.9e-3, 2.0)
+    assert 2.0 * math.pi * d * d / 4 == pytest.approx(2.9e-3)
+    assert th.pipe_velocity(2.9e-3, d) == pytest.approx(2.0)
+    # a 16 mm garden hose would need about 14 m/s for the 120 kW rack's 2.9 L/s
+    assert th.pipe_velocity(th.required_flow(120_000, 10, "water"), 0.016) > 14.0
+    with pytest.raises(ValueError, match="velocity_m_s"):
+        th.pipe_diameter(1e-3, 0.0)
+
+
+def test_one_cooling_table_drives_chain_and_package():
+    air = th.COOLING["air"]
+    expected = air["t_inf_c"] + 1000 * (air["r_jc"] + air["r_tim"] + 1 / (air["h"] * air["wetted_area_m2"]))
+    assert th.chain_temperature(1000, "air") == pytest.approx(expected)
+    for cooling, row in th.COOLING.items():
+        m = th.package_model(1000, cooling)
+        base_area = m.k.shape[1] * m.dx * m.depth_m
+        # the package's convective conductance h_top x base area is the table's h x wetted area
+        assert m.h_top * base_area == pytest.approx(row["h"] * row["wetted_area_m2"], rel=1e-9)
+        assert m.t_inf_c == row["t_inf_c"]
+        die_area = (m.die_cols.stop - m.die_cols.start) * m.dx * m.depth_m
+        assert die_area == pytest.approx(th.DIE_AREA_M2, rel=0.01)
+    with pytest.raises(ValueError, match="unknown cooling parameter"):
+        th.chain_temperature(1000, "air", fins=3)
 
 
 def test_containment_cuts_cooling_share():
@@ -179,6 +242,40 @@ def test_fv_leaves_inputs_untouched():
     np.testing.assert_array_equal(t0, keep)
 
 
+def _fv_reference(t, k, rho_c, dx, dt, n, q, h_top, t_inf):
+    """The scheme written out in plain Python, one cell at a time (the pre-fix kernel's arithmetic)."""
+    t = t.copy()
+    inv_c = 1.0 / (rho_c * dx * dx)
+    q_dx2 = q * dx * dx
+    g_top = th._top_conductance(k[0, :], dx, np.full(t.shape[1], h_top))
+    for _ in range(n):
+        new = np.empty_like(t)
+        for i in range(t.shape[0]):
+            for j in range(t.shape[1]):
+                new[i, j] = th._fv_update(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+        t = new
+    return t
+
+
+@pytest.mark.parametrize("threads_from", [1, 10**9])
+def test_fv_serial_and_threaded_paths_match_the_cell_by_cell_scheme(monkeypatch, threads_from):
+    # point 12: small grids run the whole time loop serially, big ones threaded; both must give
+    # exactly the scheme's arithmetic
+    rng = np.random.default_rng(3)
+    k = rng.uniform(1.0, 400.0, (6, 7))
+    rc = rng.uniform(1e6, 4e6, (6, 7))
+    q = rng.uniform(0.0, 1e7, (6, 7))
+    t0 = rng.uniform(20.0, 40.0, (6, 7))
+    dx = 1e-3
+    dt = 0.9 * th.fv_stability_limit(k, rc, dx, 500.0)
+    monkeypatch.setattr(th, "FV_PARALLEL_MIN_CELLS", threads_from)
+    field, peaks = th.solve_heat_fv(t0, k, rc, dx, dt, 12, source_w_m3=q, h_top=500.0, t_inf=25.0,
+                                    record_every=4)
+    ref = _fv_reference(t0, k, rc, dx, dt, 12, q, 500.0, 25.0)
+    np.testing.assert_allclose(field, ref, rtol=1e-13, atol=0)
+    assert peaks.shape == (3,) and peaks[-1] == field.max()
+
+
 def test_fv_bad_input():
     with pytest.raises(ValueError, match="k \\(conductivity\\)"):
         th.solve_heat_fv(np.zeros((3, 3)), 0.0, 1.0, 1.0, 0.1, 1)
@@ -212,13 +309,26 @@ def test_place_servers_first_fit_decreasing():
     # FFD: 6000 -> rack 0, 5000 -> rack 1, 4000 -> rack 0 (10000), 3000 -> rack 1 (8000)
     assert list(r["rack_of"]) == [0, 1, 0, 1]
     assert r["stranded_w"] == pytest.approx(2000) and r["unplaced_w"] == 0
+    assert r["cooling_stranded_w"] == 0 and r["spare_w"] == pytest.approx(2000)
 
 
 def test_liquid_servers_need_liquid_racks_and_cooling_caps_bind():
     r = th.place_servers([10_000, 1000], [True, False], 1, 0,
                          rack_power_w=20_000, air_cooling_w=5_000, liquid_cooling_w=100_000)
     assert r["rack_of"][0] == -1 and r["unplaced_w"] == pytest.approx(10_000)
-    assert r["stranded_w"] == pytest.approx(19_000)      # power stranded behind the air-cooling cap
+    assert r["stranded_w"] == pytest.approx(19_000)
+    # 15 kW of the 20 kW power cap sits behind the 5 kW cooling cap; 4 kW of usable room is empty
+    assert r["cooling_stranded_w"] == pytest.approx(15_000) and r["spare_w"] == pytest.approx(4_000)
+
+
+def test_stranded_power_counts_every_provisioned_rack():
+    # an empty rack's provisioned power is stranded too; the split always adds up
+    r = th.place_servers([5_000.0], [False], 3, 1, rack_power_w=10_000, air_cooling_w=8_000,
+                         liquid_cooling_w=10_000)
+    assert r["provisioned_w"] == pytest.approx(40_000) and r["racks_used"] == 1
+    assert r["stranded_w"] == pytest.approx(35_000)
+    assert r["cooling_stranded_w"] == pytest.approx(3 * 2_000)
+    assert r["cooling_stranded_w"] + r["spare_w"] == pytest.approx(r["stranded_w"])
 
 
 def test_place_servers_bad_input():

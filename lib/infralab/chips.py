@@ -42,15 +42,19 @@ class ChipDataError(ValueError):
     """A malformed chip or instance table; the message names the file, the row and the column."""
 
 
-CHIP_COLUMNS = {"chip": "text", "vendor": "text", "bf16_dense_TFLOPs": "number", "fp8_dense_TFLOPs": "number",
+CHIP_COLUMNS = {"chip": "text", "vendor": "text", "family": "text", "training_class": "yesno",
+                "bf16_dense_TFLOPs": "number", "fp8_dense_TFLOPs": "number",
                 "hbm_capacity_GB": "number", "hbm_bandwidth_GBps": "number", "tdp_W": "number",
-                "source": "text", "spec_date": "date", "notes": "optional"}
-CHIP_REQUIRED = ("chip", "bf16_dense_TFLOPs", "hbm_bandwidth_GBps", "source")
+                "source": "citation", "spec_date": "date", "notes": "optional"}
+CHIP_REQUIRED = ("chip", "family", "training_class", "bf16_dense_TFLOPs", "hbm_bandwidth_GBps", "source")
 INSTANCE_COLUMNS = {"instance": "text", "chip": "text", "chips_per_instance": "number",
                     "on_demand_USD_per_hour": "number", "price_region": "text", "price_date": "date",
-                    "efa_Gbps": "number", "source": "text", "notes": "optional"}
+                    "same_price_in": "months", "efa_Gbps": "number", "source": "citation", "notes": "optional"}
 INSTANCE_REQUIRED = ("instance", "chip", "chips_per_instance", "source")
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: A followable citation names a URL, or a document together with its year.
+_CITATION = re.compile(r"https?://\S+|\b(19|20)\d{2}\b")
 
 
 def _read_table(path, columns: dict, required: tuple) -> list[dict]:
@@ -97,6 +101,20 @@ def _read_table(path, columns: dict, required: tuple) -> list[dict]:
                 if not _DATE.match(cell):
                     raise ChipDataError(f"{where}: {cell!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
                 rec[col] = cell
+            elif kind == "yesno":
+                if cell not in ("yes", "no"):
+                    raise ChipDataError(f"{where}: {cell!r} must be 'yes' or 'no'")
+                rec[col] = cell == "yes"
+            elif kind == "months":
+                months = tuple(m.strip() for m in cell.split(";"))
+                if not all(_MONTH.match(m) for m in months):
+                    raise ChipDataError(f"{where}: {cell!r} must be months YYYY-MM separated by ';'")
+                rec[col] = months
+            elif kind == "citation":
+                if not _CITATION.search(cell):
+                    raise ChipDataError(f"{where}: {cell!r} is not a followable citation "
+                                        "(give a URL, or a document name with its date)")
+                rec[col] = cell
             else:
                 rec[col] = cell
         out.append(rec)
@@ -133,7 +151,58 @@ def load_instances(path=None) -> list[dict]:
     for i, r in enumerate(rows, start=2):
         if r["on_demand_USD_per_hour"] is not None and r["price_date"] is None:
             raise ChipDataError(f"{Path(p).name}, row {i}, column 'price_date': a price needs a date")
+        if (r["price_date"] is not None and len(r["price_date"]) == 4
+                and "uncertain" not in (r["notes"] or "").lower()):
+            raise ChipDataError(f"{Path(p).name}, row {i}, column 'price_date': {r['price_date']!r} has no month; "
+                                "date the price to the month or say 'uncertain' in the notes")
+        r["month_uncertain"] = r["price_date"] is not None and len(r["price_date"]) == 4
     return rows
+
+
+def instances_for_period(instances: list[dict], period: str) -> list[dict]:
+    """The priced rows that hold in one price period (a month ``YYYY-MM``), never mixing periods.
+
+    A row belongs to ``period`` when its ``price_date`` is that month, or when ``period`` is listed in
+    its ``same_price_in`` column (a price the sources, or a stated assumption in the notes, give as
+    unchanged over those months). Such rows come back with ``"assumed_in_period": True`` so plots can
+    mark them. Rows without a price, and rows dated only to a year that list no months, are left out.
+
+    Parameters
+    ----------
+    instances : list of dict
+        As returned by :func:`load_instances`.
+    period : str
+        A month, ``YYYY-MM``.
+
+    Returns
+    -------
+    list of dict
+        Copies of the matching rows, at most one per instance name.
+
+    Examples
+    --------
+    >>> rows = [{"instance": "a", "on_demand_USD_per_hour": 1.0, "price_date": "2025-05", "same_price_in": None},
+    ...         {"instance": "a", "on_demand_USD_per_hour": 0.5, "price_date": "2025-06", "same_price_in": None},
+    ...         {"instance": "b", "on_demand_USD_per_hour": 2.0, "price_date": "2025",
+    ...          "same_price_in": ("2025-05", "2025-06")}]
+    >>> [(r["instance"], r["on_demand_USD_per_hour"]) for r in instances_for_period(rows, "2025-06")]
+    [('a', 0.5), ('b', 2.0)]
+    """
+    if not isinstance(period, str) or not _MONTH.match(period):
+        raise ValueError(f"period must be a month 'YYYY-MM', got {period!r}")
+    out, seen = [], set()
+    for r in instances:
+        if r.get("on_demand_USD_per_hour") is None:
+            continue
+        exact = r.get("price_date") == period
+        assumed = period in (r.get("same_price_in") or ())
+        if not (exact or assumed):
+            continue
+        if r["instance"] in seen:
+            raise ValueError(f"two prices for {r['instance']} in period {period}")
+        seen.add(r["instance"])
+        out.append(dict(r, assumed_in_period=not exact))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,12 +239,68 @@ def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2.0) -> 
     return 2.0 * m * n * k / (b * (m * k + k * n + m * n))
 
 
-def decode_attention_intensity(batch: int = 1, bytes_per_element: float = 2.0) -> float:
-    """FLOP/byte of attention while decoding one token per sequence: each sequence reads its own KV
-    cache (2·L·d values) and does about 4·L·d FLOPs with it, so intensity is ``2 / bytes`` whatever
-    the context length L (batching does not help: caches are per sequence)."""
+def decode_attention_intensity(batch: int = 1, bytes_per_element: float = 2.0, gqa_group: int = 1) -> float:
+    """FLOP/byte of attention while decoding one token per sequence.
+
+    Each sequence reads its own KV cache and does about 2 FLOPs per cached element for every query
+    head that shares it. With multi-head attention (``gqa_group = 1``) that is ``2 / bytes`` whatever
+    the context length; with grouped-query attention (Ainslie et al. 2023) ``gqa_group`` query heads
+    share each key/value head, so every byte read feeds ``gqa_group`` times the work:
+    ``2 · gqa_group / bytes`` (4-8x for common models). Batching does not help: caches are per
+    sequence.
+
+    Examples
+    --------
+    >>> decode_attention_intensity(1, 2.0), decode_attention_intensity(1, 2.0, gqa_group=8)
+    (1.0, 8.0)
+    """
     _checks.integer("batch", batch, low=1)
-    return 2.0 / _checks.positive("bytes_per_element", bytes_per_element)
+    g = _checks.integer("gqa_group", gqa_group, low=1, high=256)
+    return 2.0 * g / _checks.positive("bytes_per_element", bytes_per_element)
+
+
+def kv_bytes_per_token(n_layers: int, n_kv_heads: int, head_dim: int, bytes_per_element: float = 2.0) -> float:
+    """Bytes of KV cache one token adds: keys and values, every layer: ``2 · layers · kv_heads · head_dim · bytes``.
+
+    Examples
+    --------
+    Llama 3 8B (32 layers, 8 key/value heads of dimension 128, bf16; Meta's published config):
+    131,072 bytes = 128 KiB per token. Llama 2 7B (32 heads, no GQA) needs four times that.
+
+    >>> kv_bytes_per_token(32, 8, 128), kv_bytes_per_token(32, 32, 128)
+    (131072.0, 524288.0)
+    """
+    layers = _checks.integer("n_layers", n_layers, low=1, high=10_000)
+    heads = _checks.integer("n_kv_heads", n_kv_heads, low=1, high=10_000)
+    dim = _checks.integer("head_dim", head_dim, low=1, high=100_000)
+    return 2.0 * layers * heads * dim * _checks.positive("bytes_per_element", bytes_per_element)
+
+
+def max_decode_batch(n_params: float, capacity_bytes: float, *, bytes_per_param: float = 2.0,
+                     kv_bytes_per_token: float = 0.0, context: int = 0) -> int:
+    """Largest batch whose weights and KV caches fit in ``capacity_bytes`` (0 if the weights alone do not fit).
+
+    ``weights = n_params · bytes_per_param``; each sequence adds ``kv_bytes_per_token · context``.
+    Activations and fragmentation are ignored, so this is an upper bound. Returns at most 2**31.
+
+    Examples
+    --------
+    A 70B bf16 model (140 GB) does not fit one 34 GB chip; a 7B model on 80 GB leaves room for
+    122 sequences of 4,096 tokens at 128 KiB per token:
+
+    >>> max_decode_batch(70e9, 34.36e9), max_decode_batch(7e9, 80e9, kv_bytes_per_token=131072, context=4096)
+    (0, 122)
+    """
+    n = _checks.positive("n_params", n_params)
+    cap = _checks.positive("capacity_bytes", capacity_bytes)
+    bpp = _checks.positive("bytes_per_param", bytes_per_param)
+    kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
+    ctx = _checks.integer("context", context, low=0)
+    free = cap - n * bpp
+    if free < 0:
+        return 0
+    per_seq = kv * ctx
+    return 2 ** 31 if per_seq == 0 else int(min(2 ** 31, free // per_seq))
 
 
 def elementwise_intensity(flops_per_element: float = 1.0, bytes_per_element: float = 2.0) -> float:
@@ -260,9 +385,59 @@ def pareto_front(costs, times) -> np.ndarray:
     return keep
 
 
+def training_options(instances: list[dict], chip_table: dict, period: str, mfu_by_family: dict,
+                     n_params: float, n_tokens: float, n_chips: int) -> list[dict]:
+    """Cost and time to train on every training-class instance priced in one period.
+
+    Only chips marked ``training_class`` take part (an inference chip cannot be a training option);
+    prices come from :func:`instances_for_period`, so periods never mix. Each chip family runs at its
+    own MFU (``mfu_by_family[family]``): that ratio, not the chip count, decides the comparison,
+    because ``cost = 6ND · price per chip-hour / (peak · MFU)`` does not depend on the number of chips.
+
+    Parameters
+    ----------
+    instances, chip_table
+        :func:`load_instances` rows and ``{chip name: load_chips row}``.
+    period : str
+        Price month ``YYYY-MM``.
+    mfu_by_family : dict
+        ``{family: MFU}`` with 0 < MFU <= 1 for every family that appears.
+    n_params, n_tokens : float
+        Model size and training tokens (> 0).
+    n_chips : int
+        Accelerators used (>= 1).
+
+    Returns
+    -------
+    list of dict
+        ``instance``, ``family``, ``price_date``, ``assumed_in_period``, ``usd``, ``days``,
+        ``usd_per_chip_hour``, ``mfu`` and ``pareto`` (True where no other option is at least as
+        cheap and as fast, and strictly better in one).
+    """
+    rows = []
+    for inst in instances_for_period(instances, period):
+        chip = chip_table[inst["chip"]]
+        if not chip["training_class"]:
+            continue
+        fam = chip["family"]
+        if fam not in mfu_by_family:
+            raise ValueError(f"mfu_by_family has no MFU for chip family {fam!r}")
+        per_chip = inst["on_demand_USD_per_hour"] / inst["chips_per_instance"]
+        r = train_run(n_params, n_tokens, n_chips, chip["bf16_dense_TFLOPs"] * 1e12, mfu_by_family[fam],
+                      usd_per_chip_hour=per_chip)
+        rows.append({"instance": inst["instance"], "family": fam, "price_date": inst["price_date"],
+                     "assumed_in_period": inst["assumed_in_period"], "usd": r["usd"], "days": r["days"],
+                     "usd_per_chip_hour": per_chip, "mfu": mfu_by_family[fam]})
+    if rows:
+        keep = pareto_front([r["usd"] for r in rows], [r["days"] for r in rows])
+        for r, k in zip(rows, keep):
+            r["pareto"] = bool(k)
+    return rows
+
+
 def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, *, batch: int = 1,
                       bytes_per_param: float = 2.0, kv_bytes_per_token: float = 0.0,
-                      context: int = 0, mfu: float = 1.0) -> dict:
+                      context: int = 0, mfu: float = 1.0, capacity_bytes: float | None = None) -> dict:
     """Tokens per second while decoding, from the roofline of one decode step.
 
     Each step reads all weights once (shared by the batch) plus each sequence's KV cache
@@ -270,11 +445,16 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
     ``step = max(bytes / bandwidth, flops / (peak · mfu))``: memory-bound at small batch, compute-bound
     once the batch is large enough.
 
+    ``mfu`` is the fraction of peak reached once compute binds (1.0 = the roofline's upper bound).
+    With ``capacity_bytes`` (the chip's or instance's memory) the result also says whether the
+    weights and caches fit (``fits``); a configuration that does not fit cannot run at all.
+
     Returns
     -------
     dict
-        ``step_s``, ``tokens_per_s`` (all sequences), ``tokens_per_s_per_sequence`` and ``bound``
-        (``"memory"`` or ``"compute"``).
+        ``step_s``, ``tokens_per_s`` (all sequences), ``tokens_per_s_per_sequence``, ``bound``
+        (``"memory"`` or ``"compute"``), ``memory_bytes`` (weights + caches) and ``fits`` (None
+        without ``capacity_bytes``).
 
     Examples
     --------
@@ -291,11 +471,13 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
     kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
     ctx = _checks.integer("context", context, low=0)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    t_mem = (n * bpp + b * kv * ctx) / bw
+    need = n * bpp + b * kv * ctx
+    fits = None if capacity_bytes is None else need <= _checks.positive("capacity_bytes", capacity_bytes)
+    t_mem = need / bw
     t_cmp = 2.0 * n * b / (peak * u)
     step = max(t_mem, t_cmp)
     return {"step_s": step, "tokens_per_s": b / step, "tokens_per_s_per_sequence": 1.0 / step,
-            "bound": "memory" if t_mem >= t_cmp else "compute"}
+            "bound": "memory" if t_mem >= t_cmp else "compute", "memory_bytes": need, "fits": fits}
 
 
 def usd_per_million_tokens(usd_per_hour: float, tokens_per_second: float) -> float:

@@ -218,7 +218,8 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     -------
     dict
         ``compute_s``, ``comm_s`` (all buckets), ``latency_part_s`` (the alpha terms), ``exposed_s``,
-        ``step_s`` and ``n_buckets``.
+        ``step_s``, ``n_buckets`` and ``latency_share`` (``latency_part_s / step_s``, the bound of
+        :func:`latency_saving_bound`).
     """
     n = _checks.positive("n_params", n_params)
     compute = _checks.nonnegative("compute_s", compute_s)
@@ -232,8 +233,11 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     comm = n_buckets * per_bucket
     steps, _ = _alpha_beta_terms(p, algo)
     exposed = comm - min(comm, ov * compute)
-    return {"compute_s": compute, "comm_s": comm, "latency_part_s": n_buckets * steps * alpha,
-            "exposed_s": exposed, "step_s": compute + exposed, "n_buckets": n_buckets}
+    lat = n_buckets * steps * alpha
+    step = compute + exposed
+    return {"compute_s": compute, "comm_s": comm, "latency_part_s": lat,
+            "exposed_s": exposed, "step_s": step, "n_buckets": n_buckets,
+            "latency_share": lat / step if step > 0 else 0.0}
 
 
 def time_to_train_saving(latency_before_s: float, latency_after_s: float, **step_kwargs) -> float:
@@ -252,6 +256,99 @@ def time_to_train_saving(latency_before_s: float, latency_after_s: float, **step
     before = training_step(latency_s=latency_before_s, **step_kwargs)["step_s"]
     after = training_step(latency_s=latency_after_s, **step_kwargs)["step_s"]
     return 0.0 if before == 0 else 1.0 - after / before
+
+
+def latency_saving_bound(latency_cut: float, latency_share: float) -> float:
+    """Largest time-to-train saving a latency cut can give: ``latency_cut x latency_share``.
+
+    Cutting alpha by a fraction ``c`` shortens the latency terms by ``c x latency_part``, and the
+    step by at most that much, so ``saving <= c x (latency part / step)``. It is an equality while
+    communication stays exposed after the cut (the notebook's configurations). Read backwards:
+    a 25% latency cut saves 15% only if at least 60% of the step is latency (see
+    :func:`latency_share_needed`).
+
+    Examples
+    --------
+    >>> latency_saving_bound(0.25, 0.6)
+    0.15
+    """
+    c = _checks.real("latency_cut", latency_cut, low=0.0, high=1.0)
+    share = _checks.real("latency_share", latency_share, low=0.0, high=1.0)
+    return c * share
+
+
+def latency_share_needed(saving: float, latency_cut: float) -> float:
+    """Smallest latency share of the step for which a ``latency_cut`` can save ``saving``.
+
+    ``saving / latency_cut``; a value above 1 means no configuration can reach the saving.
+
+    Examples
+    --------
+    >>> round(latency_share_needed(0.15, 0.25), 10)
+    0.6
+    """
+    sv = _checks.real("saving", saving, low=0.0, high=1.0)
+    c = _checks.real("latency_cut", latency_cut, low=0.0, high=1.0, low_open=True)
+    return sv / c
+
+
+def achieved_mfu(n_params: float, tokens_per_step: float, n_gpus: int, peak_flops: float,
+                 step_s: float) -> float:
+    """Model FLOPs utilization actually achieved by a step: ``6·N·T / (step_s · gpus · peak)``.
+
+    PaLM's definition (Chowdhery et al. 2022, appendix B), without the attention term. A step that
+    waits on communication lowers it below the compute-only MFU.
+
+    Examples
+    --------
+    >>> round(achieved_mfu(7e9, 4e6, 4000, 989e12, 1.0), 6)
+    0.042467
+    """
+    n = _checks.positive("n_params", n_params)
+    t = _checks.positive("tokens_per_step", tokens_per_step)
+    g = _checks.integer("n_gpus", n_gpus, low=1)
+    peak = _checks.positive("peak_flops", peak_flops)
+    step = _checks.positive("step_s", step_s)
+    return 6.0 * n * t / (step * g * peak)
+
+
+def cluster_throughput(n_gpus: int, gpus_per_instance: int, instance_bps: float) -> dict:
+    """Aggregate network throughput of a cluster: instances x per-instance bandwidth.
+
+    Returns
+    -------
+    dict
+        ``instances``, ``per_direction_bps`` (every instance sending at once) and
+        ``both_directions_bps`` (sending plus receiving, the way "tens of petabits" can be counted).
+
+    Examples
+    --------
+    20,000 GPUs as p5.48xlarge (8 GPUs, 3,200 Gb/s of EFA each):
+
+    >>> r = cluster_throughput(20000, 8, 3.2e12)
+    >>> r["instances"], r["per_direction_bps"] / 1e15, r["both_directions_bps"] / 1e15
+    (2500, 8.0, 16.0)
+    """
+    g = _checks.integer("n_gpus", n_gpus, low=1)
+    per = _checks.integer("gpus_per_instance", gpus_per_instance, low=1)
+    bw = _checks.positive("instance_bps", instance_bps)
+    inst = math.ceil(g / per)
+    return {"instances": inst, "per_direction_bps": inst * bw, "both_directions_bps": 2 * inst * bw}
+
+
+def message_latency_share(nbytes: float, latency_s: float, bandwidth_Bps: float) -> float:
+    """Share of one point-to-point message's time that is latency: ``alpha / (alpha + n/B)``.
+
+    Examples
+    --------
+    >>> message_latency_share(400e3, 8e-6, 50e9)
+    0.5
+    """
+    n = _checks.nonnegative("nbytes", nbytes)
+    a = _checks.nonnegative("latency_s", latency_s)
+    b = _checks.positive("bandwidth_Bps", bandwidth_Bps)
+    total = a + n / b
+    return 0.0 if total == 0 else a / total
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +480,7 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
 
 
 def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
-                  backend: str | None = None) -> dict:
+                  backend: str | None = None, *, return_samples: bool = False) -> dict:
     """Monte Carlo of ECMP: each of ``n_flows`` flows is hashed to one of ``n_paths`` equal paths.
 
     A collective that sends one flow per path-worth of data finishes when its most loaded path
@@ -408,7 +505,8 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     dict of float
         ``mean_used_paths``, ``mean_max_load`` (flows on the fullest path), ``std_max_load``,
         ``p_no_collision`` (fraction of trials with at most one flow per path), ``ideal_load``
-        (``m/n``) and ``slowdown`` (``mean_max_load / ideal_load``).
+        (``m/n``) and ``slowdown`` (``mean_max_load / ideal_load``); with ``return_samples`` also
+        ``max_load`` (the fullest path of every trial, an array).
 
     Examples
     --------
@@ -420,24 +518,33 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     used, most = balls_into_bins(n_paths, n_flows, n_trials, seed, backend)
     ideal = n_flows / n_paths
     mean_max = float(most.mean())
-    return {"mean_used_paths": float(used.mean()), "mean_max_load": mean_max,
-            "std_max_load": float(most.std()), "p_no_collision": float(np.mean(most <= 1)),
-            "ideal_load": float(ideal), "slowdown": float(mean_max / ideal)}
+    out = {"mean_used_paths": float(used.mean()), "mean_max_load": mean_max,
+           "std_max_load": float(most.std()), "p_no_collision": float(np.mean(most <= 1)),
+           "ideal_load": float(ideal), "slowdown": float(mean_max / ideal)}
+    if return_samples:
+        out["max_load"] = most.astype(np.float64)
+    return out
 
 
 def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trials: int,
-                      seed: int = 0, backend: str | None = None) -> dict:
+                      seed: int = 0, backend: str | None = None, *, return_samples: bool = False) -> dict:
     """Monte Carlo of SRD-style spraying: every packet of every flow picks a path at random.
 
     Each flow is split into ``packets_per_flow`` equal packets; load is counted in flows
     (packets / packets_per_flow), so the numbers compare directly with :func:`simulate_ecmp`.
     Random spraying is a pessimistic model of SRD, which also steers away from congested paths.
 
+    **Equivalence.** Spraying ``m`` flows of ``k`` packets is exactly ECMP with ``m·k`` flows: each
+    packet is a ball thrown into a bin. So the slowdown of spraying ``k`` packets per flow equals that
+    of ECMP with ``k`` times more flows per path (same seed, same numbers), and
+    :func:`spraying_slowdown` gives it in closed form.
+
     Returns
     -------
     dict of float
         ``mean_max_load``, ``std_max_load``, ``ideal_load`` and ``slowdown`` as in
-        :func:`simulate_ecmp`, plus ``mean_used_paths``.
+        :func:`simulate_ecmp`, plus ``mean_used_paths``; with ``return_samples`` also ``max_load``
+        (the fullest path's load, in flows, of every trial).
     """
     k = _checks.integer("packets_per_flow", packets_per_flow, low=1)
     m = _checks.integer("n_flows", n_flows, low=1)
@@ -446,9 +553,66 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
     used, most = balls_into_bins(n_paths, m * k, n_trials, seed, backend)
     load = most / k
     ideal = m / n_paths
-    return {"mean_used_paths": float(used.mean()), "mean_max_load": float(load.mean()),
-            "std_max_load": float(load.std()), "ideal_load": float(ideal),
-            "slowdown": float(load.mean() / ideal)}
+    out = {"mean_used_paths": float(used.mean()), "mean_max_load": float(load.mean()),
+           "std_max_load": float(load.std()), "ideal_load": float(ideal),
+           "slowdown": float(load.mean() / ideal)}
+    if return_samples:
+        out["max_load"] = load
+    return out
+
+
+def spraying_slowdown(n_paths: int, packets_per_path: float) -> float:
+    """Expected fullest-path load over the mean when ``n_paths·packets_per_path`` packets are sprayed.
+
+    Poisson approximation of balls into bins: each path's count is Poisson with mean
+    ``lambda = packets_per_path`` and independent, so ``E[max] = sum_x (1 - F(x)^n)`` and the slowdown
+    is ``E[max] / lambda``. Accurate to about a percent for 8 paths or more; it applies to ECMP too
+    with flows instead of packets. For large ``lambda`` it behaves like ``1 + E[max of n standard
+    normals] / sqrt(lambda)`` (about ``1 + 2.4 / sqrt(lambda)`` for 64 paths).
+
+    Examples
+    --------
+    >>> round(spraying_slowdown(64, 64), 2)
+    1.3
+    """
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    lam = _checks.real("packets_per_path", packets_per_path, low=0.0, high=1e8, low_open=True)
+    if n == 1:
+        return 1.0
+    hi = int(lam + 12.0 * math.sqrt(lam) + 30.0)
+    x = np.arange(hi + 1, dtype=np.float64)
+    logpmf = x * math.log(lam) - lam - np.array([math.lgamma(v + 1.0) for v in x])
+    cdf = np.minimum(np.cumsum(np.exp(logpmf)), 1.0)
+    return float(np.sum(1.0 - cdf ** n) / lam)
+
+
+def packets_per_flow_needed(target_slowdown: float, n_paths: int, flows_per_path: float = 1.0) -> int:
+    """Fewest packets per flow for which random spraying's slowdown is at most ``target_slowdown``.
+
+    Uses :func:`spraying_slowdown` with ``packets_per_path = k · flows_per_path`` (doubling, then
+    bisection; at most 2**22 packets per flow).
+
+    Examples
+    --------
+    >>> packets_per_flow_needed(1.5, 64) <= 32
+    True
+    """
+    target = _checks.real("target_slowdown", target_slowdown, low=1.0, low_open=True)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    f = _checks.positive("flows_per_path", flows_per_path)
+
+    def ok(k):
+        return spraying_slowdown(n, k * f) <= target
+    hi = 1
+    while not ok(hi):
+        hi *= 2
+        if hi > 1 << 22:
+            raise ValueError(f"target_slowdown {target:g} needs more than 2**22 packets per flow")
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return hi
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,6 +710,83 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
         return d_out.copy_to_host()
     _latency_cpu(key, k, base, q, loss, rto, tries, out)
     return out
+
+
+def message_retransmit_probability(loss_prob: float, packets_per_message: int) -> float:
+    """Probability that a message of ``k`` packets loses at least one: ``1 - (1 - loss)^k``.
+
+    Examples
+    --------
+    >>> round(message_retransmit_probability(1e-4, 1024), 4)
+    0.0973
+    """
+    loss = _checks.real("loss_prob", loss_prob, low=0.0, high=1.0)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1)
+    return 1.0 - (1.0 - loss) ** k
+
+
+def loss_reaching_quantile(quantile: float, packets_per_message: int) -> float:
+    """Per-packet loss above which the ``quantile`` of message latency includes a retransmit.
+
+    The q-quantile of the latency moves to the retransmit timeout once more than ``1 - q`` of the
+    messages lose a packet: ``loss > 1 - q^(1/k)``. Below it a retransmit timeout cannot change
+    that quantile, however long it is.
+
+    Examples
+    --------
+    >>> round(loss_reaching_quantile(0.99, 16), 6)
+    0.000628
+    """
+    q = _checks.real("quantile", quantile, low=0.0, high=1.0, low_open=True, high_open=True)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1)
+    return 1.0 - q ** (1.0 / k)
+
+
+def ecmp_vs_spray_latency(n_messages: int, packets_per_message: int, base_latency_s: float,
+                          service_s: float, utilization: float, n_paths: int, n_flows: int,
+                          loss_prob: float, rto_s: float, *, multipath: bool, max_utilization: float = 0.95,
+                          seed: int = 0, backend: str | None = None) -> np.ndarray:
+    """Message latencies when flows are hashed onto paths (ECMP) or sprayed over all of them.
+
+    Each path is a queue whose sojourn time is exponential with mean ``service_s / (1 - rho)``
+    (an M/M/1 queue). The fabric's mean path utilization is ``utilization``. With ``multipath``
+    (SRD-like spraying) every packet sees that mean. Without it (a TCP flow hashed by ECMP) a flow
+    shares its path with ``X ~ Binomial(n_flows - 1, 1/n_paths)`` other flows, so its path runs at
+    ``rho = utilization · (1 + X) · n_paths / n_flows``, capped at ``max_utilization`` (rate control
+    and back-pressure keep real queues finite: an assumption). Messages are split among the load
+    classes in proportion to their probabilities and simulated with :func:`simulate_message_latency`
+    (losses resent after ``rto_s``). The result is sorted by load class, not shuffled.
+
+    Returns
+    -------
+    numpy.ndarray
+        Latencies in seconds, length ``n_messages`` (rounding may change it by a few).
+    """
+    n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
+    srv = _checks.positive("service_s", service_s)
+    u = _checks.real("utilization", utilization, low=0.0, high=1.0, high_open=True)
+    paths = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    flows = _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
+    cap = _checks.real("max_utilization", max_utilization, low=0.0, high=1.0, high_open=True)
+    if not isinstance(multipath, bool):
+        raise TypeError("multipath must be a bool")
+    common = dict(packets_per_message=packets_per_message, base_latency_s=base_latency_s,
+                  loss_prob=loss_prob, rto_s=rto_s, backend=backend)
+    if multipath:
+        return simulate_message_latency(n, mean_queue_s=srv / (1.0 - min(u, cap)), seed=seed, **common)
+    pr = 1.0 / paths
+    parts = []
+    for x in range(0, flows):
+        pmf = math.comb(flows - 1, x) * pr ** x * (1.0 - pr) ** (flows - 1 - x)
+        count = int(round(n * pmf))
+        if count == 0:
+            if x > flows * pr:
+                break
+            continue
+        rho = min(u * (1 + x) * paths / flows, cap)
+        parts.append(simulate_message_latency(count, mean_queue_s=srv / (1.0 - rho), seed=seed + 7919 * x,
+                                              **common))
+    return np.concatenate(parts)
 
 
 def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np.ndarray:

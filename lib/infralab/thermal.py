@@ -66,16 +66,31 @@ def pue(total_facility_w: float, it_w: float) -> float:
     return total / it
 
 
+#: Idle power of a typical server as a fraction of its peak power: Barroso & Hoelzle (2007) report that
+#: servers draw about half of their peak power when idle. An ASSUMPTION the reader can change.
+IDLE_FRACTION_TYPICAL = 0.5
+
+
 def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, util_cloud: float,
-                     server_efficiency_gain: float = 1.0) -> float:
+                     server_efficiency_gain: float = 1.0, *,
+                     idle_fraction: float = 1.0) -> float:
     """How many times less energy the cloud uses for the same useful work, in a simple model.
 
-    Energy per unit of work = PUE x (server power per unit of work). A server at utilization ``u``
-    spends its power on ``u`` of useful work (idle power is treated as proportional, an
-    optimistic simplification for on-premises servers), and a newer server does
-    ``server_efficiency_gain`` times more work per joule. So::
+    Energy per unit of work = PUE x (server power / work done). A server at utilization ``u`` draws
+    ``peak x (idle_fraction + (1 - idle_fraction) x u)`` and does ``u`` of its peak work; a newer
+    server does ``server_efficiency_gain`` times more work per joule at peak. So::
 
-        ratio = (pue_onprem / pue_cloud) x (util_cloud / util_onprem) x server_efficiency_gain
+        ratio = (pue_onprem / pue_cloud) x server_efficiency_gain
+                x [(f + (1-f) u_on) / u_on] / [(f + (1-f) u_cl) / u_cl],   f = idle_fraction
+
+    ``idle_fraction = 1`` (a server draws peak power whatever it does) is the case most favourable
+    to the side with the higher utilization: the ratio is then the utilization ratio itself.
+    ``idle_fraction = 0`` (perfectly energy-proportional servers) removes utilization from the ratio.
+
+    The default is 1.0, the upper bound, chosen because the claims this function checks are "up to"
+    claims and because it keeps the results of existing callers (the earlier model was exactly this
+    case). It is NOT a typical server: pass ``idle_fraction`` explicitly, e.g.
+    :data:`IDLE_FRACTION_TYPICAL` (0.5, after Barroso & Hoelzle), to see a realistic ratio.
 
     Parameters
     ----------
@@ -84,14 +99,55 @@ def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, ut
     util_onprem, util_cloud : float
         Average server utilization, 0 < u <= 1.
     server_efficiency_gain : float
-        Work per joule of the cloud's servers over the on-premises servers' (> 0).
+        Work per joule at peak of the cloud's servers over the on-premises servers' (> 0).
+    idle_fraction : float
+        Idle power as a fraction of peak power, 0..1 (keyword only; default 1.0, the upper bound).
+
+    Returns
+    -------
+    float
+        Energy per unit of work on premises divided by that in the cloud.
+
+    References
+    ----------
+    L. A. Barroso, U. Hoelzle, "The Case for Energy-Proportional Computing", IEEE Computer 40(12),
+    2007, https://doi.org/10.1109/MC.2007.443
+
+    Examples
+    --------
+    >>> round(efficiency_ratio(1.58, 1.15, 0.18, 0.5, 1.07, idle_fraction=1.0), 2)
+    4.08
+    >>> round(efficiency_ratio(1.58, 1.15, 0.18, 0.5, 1.07, idle_fraction=0.3), 2)
+    2.68
     """
     p_on = _checks.real("pue_onprem", pue_onprem, low=1.0)
     p_cl = _checks.real("pue_cloud", pue_cloud, low=1.0)
     u_on = _checks.real("util_onprem", util_onprem, low=0.0, high=1.0, low_open=True)
     u_cl = _checks.real("util_cloud", util_cloud, low=0.0, high=1.0, low_open=True)
     gain = _checks.positive("server_efficiency_gain", server_efficiency_gain)
-    return (p_on / p_cl) * (u_cl / u_on) * gain
+    f = _checks.real("idle_fraction", idle_fraction, low=0.0, high=1.0)
+    per_work_on = (f + (1.0 - f) * u_on) / u_on
+    per_work_cl = (f + (1.0 - f) * u_cl) / u_cl
+    return (p_on / p_cl) * gain * per_work_on / per_work_cl
+
+
+def combined_reduction(*reductions: float) -> float:
+    """Total reduction of successive cuts: ``1 - prod(1 - r_i)``.
+
+    The Accenture study gives its "99% less carbon" as about 94% from moving to AWS times about 81%
+    more from optimizing for AWS silicon (facts.md section 2).
+
+    Examples
+    --------
+    >>> round(combined_reduction(0.94, 0.81), 4)
+    0.9886
+    """
+    if not reductions:
+        raise ValueError("combined_reduction needs at least one reduction")
+    keep = 1.0
+    for i, r in enumerate(reductions):
+        keep *= 1.0 - _checks.real(f"reductions[{i}]", r, low=0.0, high=1.0)
+    return 1.0 - keep
 
 
 def carbon_ratio(energy_ratio: float, grid_g_per_kwh_onprem: float, grid_g_per_kwh_cloud: float) -> float:
@@ -141,6 +197,37 @@ def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float
     dt = _checks.positive("delta_t_k", delta_t_k)
     props = FLUIDS[_checks.choice("fluid", fluid, tuple(FLUIDS))]
     return p / (props["rho_kg_m3"] * props["cp_J_kgK"] * dt)
+
+
+def pipe_diameter(flow_m3_s: float, velocity_m_s: float) -> float:
+    """Inner diameter (m) of a round pipe that carries ``flow_m3_s`` at mean velocity ``velocity_m_s``.
+
+    ``d = sqrt(4·Vdot / (pi·v))``. Water loops are usually designed for about 1-3 m/s (faster erodes
+    pipes and costs pumping power; an assumption the caller states).
+
+    Examples
+    --------
+    2.9 L/s at 2 m/s needs a pipe of about 43 mm:
+
+    >>> round(pipe_diameter(2.9e-3, 2.0) * 1e3, 1)
+    43.0
+    """
+    q = _checks.positive("flow_m3_s", flow_m3_s)
+    v = _checks.positive("velocity_m_s", velocity_m_s)
+    return math.sqrt(4.0 * q / (math.pi * v))
+
+
+def pipe_velocity(flow_m3_s: float, diameter_m: float) -> float:
+    """Mean velocity (m/s) of ``flow_m3_s`` through a round pipe of inner diameter ``diameter_m``.
+
+    Examples
+    --------
+    >>> round(pipe_velocity(2.9e-3, 0.016), 1)
+    14.4
+    """
+    q = _checks.positive("flow_m3_s", flow_m3_s)
+    d = _checks.positive("diameter_m", diameter_m)
+    return 4.0 * q / (math.pi * d * d)
 
 
 def junction_temperature(power_w: float, coolant_c: float, r_jc: float, r_tim: float,
@@ -355,17 +442,39 @@ _fv_update_cpu = njit(inline="always")(_fv_update)
 _fv_update_gpu = cuda.jit(device=True)(_fv_update)
 
 
+#: Grids with fewer cells than this run the whole time loop on one thread: a step of a 20 x 200 grid
+#: takes microseconds, less than waking the worker threads for a parallel region (milliseconds on a
+#: busy machine), so threads only pay from about this size up.
+FV_PARALLEL_MIN_CELLS = 250_000
+
+
 @njit(parallel=True, cache=True)
-def _fv_cpu(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, peaks):
-    """n_steps steps; every ``peak_every`` steps the hottest cell is recorded in ``peaks``."""
+def _fv_cpu(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, peaks, use_threads):
+    """n_steps steps in one call; every ``peak_every`` steps the hottest cell is recorded in ``peaks``.
+
+    The whole time loop runs inside this one compiled call. With ``use_threads`` False (small grids)
+    no parallel region is ever opened; with it True the rows of each step are split over threads
+    (one region per step, which pays only on big grids). Each cell's update is the same arithmetic
+    either way, so both paths give bit-for-bit the same field.
+    """
     ny, nx = t.shape
     for s in range(n_steps):
-        for i in prange(ny):
-            for j in range(nx):
-                t_new[i, j] = _fv_update_cpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+        if use_threads:
+            for i in prange(ny):
+                for j in range(nx):
+                    t_new[i, j] = _fv_update_cpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+        else:
+            for i in range(ny):
+                for j in range(nx):
+                    t_new[i, j] = _fv_update_cpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
         t, t_new = t_new, t
         if (s + 1) % peak_every == 0:
-            peaks[(s + 1) // peak_every - 1] = t.max()
+            hottest = t[0, 0]
+            for i in range(ny):          # a plain loop: t.max() would open a parallel region
+                for j in range(nx):
+                    if t[i, j] > hottest:
+                        hottest = t[i, j]
+            peaks[(s + 1) // peak_every - 1] = hottest
     return t
 
 
@@ -477,7 +586,9 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
                 peaks[(s + 1) // every - 1] = d_t.copy_to_host().max()
         return d_t.copy_to_host(), peaks
     # t may be the caller's array (float_array copies only when it must): never write into it
-    field = _fv_cpu(t.copy(), np.empty_like(t), kk, inv_c, q_dx2, g_top, tinf, step, n, every if every else n + 1, peaks)
+    use_threads = t.size >= FV_PARALLEL_MIN_CELLS and numba.get_num_threads() > 1
+    field = _fv_cpu(t.copy(), np.empty_like(t), kk, inv_c, q_dx2, g_top, tinf, step, n,
+                    every if every else n + 1, peaks, use_threads)
     return field, peaks
 
 
@@ -513,17 +624,45 @@ class PackageModel:
     layers: tuple
 
 
-#: Cooling options: convective coefficient of the fluid (W/(m^2 K)), how many times the wetted area
-#: exceeds the base (fins for air; channels for a cold plate), and the coolant inlet temperature (C).
-#: All three are ASSUMPTIONS within the facts file's ranges, editable in the notebook.
+#: An accelerator die of 814 mm^2, the size NVIDIA gives for the H100 (Hopper whitepaper, 2022); used
+#: as an ASSUMPTION for a 1,000 W die (B200's die sizes are not in facts.md).
+DIE_AREA_M2 = 814e-6
+
+#: ONE table of cooling assumptions for one accelerator, used by notebook 02's resistance chain
+#: (section 3) and its package simulation (section 4) alike:
+#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges in facts.md);
+#: ``wetted_area_m2`` the surface that touches the coolant (fins for air, channels for a cold plate);
+#: ``t_inf_c`` coolant inlet temperature, C (air: the top of ASHRAE's recommended 18-27 C band, a
+#: little under; water: warm-water cooling); ``r_jc`` and ``r_tim`` junction-to-case and interface
+#: resistances, K/W. Every value is an ASSUMPTION the reader can change. The air heat sink (0.5 m^2 of
+#: fins) is large, as in the air-cooled 8 x 1,000 W systems that exist (tall chassis, big sinks).
 COOLING = {
-    "air": {"h": 100.0, "area_factor": 40.0, "t_inf_c": 25.0},
-    "liquid": {"h": 10_000.0, "area_factor": 1.0, "t_inf_c": 30.0},
+    "air": {"h": 100.0, "wetted_area_m2": 0.5, "t_inf_c": 25.0, "r_jc": 0.03, "r_tim": 0.02},
+    "liquid": {"h": 10_000.0, "wetted_area_m2": 0.01, "t_inf_c": 30.0, "r_jc": 0.03, "r_tim": 0.02},
 }
 
 
+def chain_temperature(power_w: float, cooling: str = "air", **override) -> float:
+    """Junction temperature (C) of one chip through the resistance chain with a :data:`COOLING` row.
+
+    ``override`` replaces entries of the row (``h``, ``wetted_area_m2``, ``t_inf_c``, ``r_jc``, ``r_tim``).
+
+    Examples
+    --------
+    >>> round(chain_temperature(1000, "air"), 1)    # 25 + 1000 * (0.03 + 0.02 + 1/(100 * 0.5))
+    95.0
+    """
+    row = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
+    for key, val in override.items():
+        if key not in row:
+            raise ValueError(f"unknown cooling parameter {key!r}; allowed: {tuple(row)}")
+        row[key] = val
+    return junction_temperature(power_w, row["t_inf_c"], row["r_jc"], row["r_tim"], row["h"],
+                                row["wetted_area_m2"])
+
+
 def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, width_m: float = 0.1,
-                  die_width_m: float = 0.028, depth_m: float = 0.05, tim_r_m2k_w: float = 5e-6,
+                  die_width_m: float = 0.0285, depth_m: float = 0.0285, tim_r_m2k_w: float = 5e-6,
                   h: float | None = None, area_factor: float | None = None,
                   t_inf_c: float | None = None) -> PackageModel:
     """Build the cross-section: die (with mold beside it), TIM, copper lid, TIM, copper base/cold plate.
@@ -532,14 +671,18 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     1 mm. A TIM is one cell thick, so its conductivity is set to give ``tim_r_m2k_w`` of thermal
     resistance per area (5 mm²·K/W, an assumption). The model is 2-D: the package is assumed
     ``depth_m`` deep with the die's power spread along that depth, so spreading in the third
-    dimension and the die's real hot spots are ignored (an assumption the notebook states).
+    dimension and the die's real hot spots are ignored (an assumption the notebook states). The
+    defaults make the die 28.5 mm x 28.5 mm, about :data:`DIE_AREA_M2`, and take the coolant side
+    from :data:`COOLING`: the wetted area is spread over the base (``area_factor = wetted_area_m2 /
+    (width_m x depth_m)``), so the chain of section 3 and this model see the same ``h·A``.
 
     Parameters
     ----------
     power_w : float
         Chip power, W (>= 0).
     cooling : {"air", "liquid"}
-        Picks defaults from :data:`COOLING`; ``h``, ``area_factor`` and ``t_inf_c`` override them.
+        Picks defaults from :data:`COOLING`; ``h``, ``area_factor`` (wetted area over base area) and
+        ``t_inf_c`` override them.
     dx : float
         Cell size, m (0.1 mm to 2 mm).
     width_m, die_width_m, depth_m : float
@@ -547,16 +690,17 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     """
     p = _checks.nonnegative("power_w", power_w)
     opts = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
+    d = _checks.real("dx", dx, low=1e-4, high=2e-3)
+    w = _checks.real("width_m", width_m, low=0.01, high=0.5)
+    dw = _checks.real("die_width_m", die_width_m, low=d, high=w)
+    depth = _checks.real("depth_m", depth_m, low=1e-3, high=0.5)
+    opts["area_factor"] = opts["wetted_area_m2"] / (w * depth)
     for name, val in (("h", h), ("area_factor", area_factor), ("t_inf_c", t_inf_c)):
         if val is not None:
             opts[name] = val
     hh = _checks.positive("h", opts["h"])
     af = _checks.positive("area_factor", opts["area_factor"])
     tinf = _checks.real("t_inf_c", opts["t_inf_c"], low=-50, high=150)
-    d = _checks.real("dx", dx, low=1e-4, high=2e-3)
-    w = _checks.real("width_m", width_m, low=0.01, high=0.5)
-    dw = _checks.real("die_width_m", die_width_m, low=d, high=w)
-    depth = _checks.real("depth_m", depth_m, low=1e-3, high=0.5)
     tim = _checks.positive("tim_r_m2k_w", tim_r_m2k_w)
 
     def cells(thickness):
@@ -653,8 +797,15 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
     -------
     dict
         ``rack_of`` (rack index per server, -1 if unplaced; air racks first), ``rack_load_w``,
-        ``placed_w``, ``unplaced_w``, ``provisioned_w`` (the power caps of the racks in use),
-        ``stranded_w`` (provisioned but unusable in racks in use) and ``racks_used``.
+        ``placed_w``, ``unplaced_w``, ``racks_used``, and, over EVERY provisioned rack (used or
+        not, since an empty rack's power is provisioned too):
+
+        * ``provisioned_w``: the sum of the power caps;
+        * ``stranded_w = provisioned_w - placed_w``, split exactly into
+        * ``cooling_stranded_w``: ``max(0, power cap - cooling cap)`` per rack, power that can never
+          be used because the cooling runs out first, and
+        * ``spare_w``: ``min(power cap, cooling cap) - load`` per rack, usable headroom left empty
+          (packing loss and empty racks).
     """
     p = _checks.float_array("server_w", server_w, ndim=1)
     if np.any(p <= 0):
@@ -680,7 +831,10 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
                 rack_of[s] = r
                 break
     used = load > 0
-    provisioned = cap[used].sum()
+    provisioned = float(cap.sum())
+    cooling_stranded = float(np.maximum(cap - cool, 0.0).sum())
+    spare = float((limit - load).sum())
     return {"rack_of": rack_of, "rack_load_w": load, "placed_w": float(load.sum()),
-            "unplaced_w": float(p[rack_of < 0].sum()), "provisioned_w": float(provisioned),
-            "stranded_w": float(provisioned - load.sum()), "racks_used": int(used.sum())}
+            "unplaced_w": float(p[rack_of < 0].sum()), "provisioned_w": provisioned,
+            "stranded_w": provisioned - float(load.sum()), "cooling_stranded_w": cooling_stranded,
+            "spare_w": spare, "racks_used": int(used.sum())}

@@ -11,7 +11,7 @@ import time
 from .. import backend, stream
 from . import REGISTRY
 
-TOPIC_MODULES = ("_core", "_network", "_thermal", "_enclave", "_chips")
+TOPIC_MODULES = ("_core", "_network", "_thermal", "_enclave", "_chips", "_cluster")
 
 
 def _load_topics() -> None:

@@ -1,0 +1,181 @@
+"""Verdicts on the article's claims (notebooks 03 and 04): the arithmetic and the rule that turns it
+into a verdict, kept here so it is tested, and the notebooks only print it.
+
+* :func:`saving_verdict`: a measured saving against an "up to X%" claim.
+* :func:`brute_force_years`: years (and ages of the universe) to try every key.
+* :func:`ultracluster_run`: a training run on a very large cluster with the critical batch size and
+  the gradient all-reduce of notebook 01 (:func:`infralab.network.training_step`).
+* :func:`debug_mode_document`: whether an attestation payload comes from a debug-mode enclave.
+* :data:`ISOLATION_PRINCIPLES`: the article's three security principles, each with its mechanism,
+  its conditions, its root of trust and a verdict.
+
+References
+----------
+T. Brown et al., "Language Models are Few-Shot Learners", 2020 (GPT-3: 3.2M-token batch, table 2.1).
+S. McCandlish et al., "An Empirical Model of Large-Batch Training", 2018 (critical batch size).
+AWS Nitro Enclaves documentation (debug mode: PCRs are zero).
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import _checks
+from . import network as _network
+from .chips import training_flops
+
+#: Verdict words, from best to worst.
+VERDICTS = ("holds", "holds only under a stated assumption", "does not hold", "not checkable from public data")
+
+#: Age of the universe, years (Planck 2018: 13.787 +/- 0.020 Gyr).
+UNIVERSE_AGE_YEARS = 13.787e9
+_SECONDS_PER_YEAR = 365.25 * 24 * 3600
+
+
+def saving_verdict(saving: float, claimed: float) -> str:
+    """Verdict on an "up to ``claimed``" saving when the arithmetic gives ``saving`` (fractions).
+
+    ``"holds"`` when ``saving >= claimed``; ``"holds only under a stated assumption"`` when there is
+    a saving but a smaller one (the claim then needs better utilization or another comparison);
+    ``"does not hold"`` when there is no saving at all.
+
+    Examples
+    --------
+    >>> saving_verdict(0.46, 0.5), saving_verdict(0.55, 0.5), saving_verdict(-0.02, 0.5)
+    ('holds only under a stated assumption', 'holds', 'does not hold')
+    """
+    s = _checks.real("saving", saving, low=-1e6, high=1.0)
+    c = _checks.real("claimed", claimed, low=0.0, high=1.0, low_open=True)
+    if s >= c:
+        return VERDICTS[0]
+    return VERDICTS[1] if s > 0 else VERDICTS[2]
+
+
+def brute_force_years(bits: float, keys_per_second: float, machines: float = 1.0) -> dict:
+    """Years to try all ``2**bits`` keys on ``machines`` machines at ``keys_per_second`` each.
+
+    Returns
+    -------
+    dict
+        ``years`` and ``universe_ages`` (years / 13.787e9).
+
+    Examples
+    --------
+    The issue's check: 128 bits at 4e7 keys/s on a trillion machines is 2.7e11 years, about 20
+    ages of the universe (not a million).
+
+    >>> r = brute_force_years(128, 4e7, 1e12)
+    >>> f"{r['years']:.2g} years = {r['universe_ages']:.0f} ages of the universe"
+    '2.7e+11 years = 20 ages of the universe'
+    """
+    b = _checks.real("bits", bits, low=0, high=4096)
+    rate = _checks.positive("keys_per_second", keys_per_second)
+    m = _checks.positive("machines", machines)
+    years = 2.0 ** b / (rate * m) / _SECONDS_PER_YEAR
+    return {"years": years, "universe_ages": years / UNIVERSE_AGE_YEARS}
+
+
+def ultracluster_run(n_params: float, n_tokens: float, n_chips: int, peak_flops: float, mfu: float, *,
+                     batch_tokens: float, model_parallel: int, latency_s: float, bandwidth_Bps: float,
+                     bytes_per_param: float = 2.0, overlap: float = 0.8,
+                     algorithm: str = "halving_doubling") -> dict:
+    """A data-parallel training run on a large cluster: compute per step plus the exposed all-reduce.
+
+    The global batch is fixed at ``batch_tokens`` (beyond the critical batch size more tokens per
+    step stop buying progress, so a bigger cluster cannot simply take a bigger batch). Each model
+    replica spans ``model_parallel`` chips (the model and its optimizer state do not fit one chip);
+    the ``n_chips / model_parallel`` replicas all-reduce their shard of the gradients,
+    ``n_params · bytes_per_param / model_parallel`` bytes each, with notebook 01's model
+    (:func:`infralab.network.training_step`, buckets and overlap included). Communication inside a
+    replica (tensor/pipeline parallelism) is not modelled, so the result is optimistic.
+
+    Parameters
+    ----------
+    n_params, n_tokens : float
+        Model parameters and training tokens (> 0).
+    n_chips : int
+        Chips in the cluster (>= model_parallel).
+    peak_flops, mfu : float
+        Peak FLOP/s per chip and the utilization reached on compute (0 < mfu <= 1).
+    batch_tokens : float
+        Global batch per optimizer step, tokens (> 0).
+    model_parallel : int
+        Chips per model replica (>= 1, divides nothing in particular; replicas are rounded down).
+    latency_s, bandwidth_Bps : float
+        Per-message latency and per-chip network bandwidth of the data-parallel all-reduce.
+
+    Returns
+    -------
+    dict
+        ``ideal_hours`` (6ND / aggregate peak·MFU, the article-style figure), ``tokens_per_chip_per_step``,
+        ``replicas``, ``steps``, ``compute_s``, ``comm_s``, ``exposed_s``, ``step_s``, ``hours`` and
+        ``comm_fraction`` (exposed communication / step).
+
+    Examples
+    --------
+    >>> r = ultracluster_run(174.6e9, 300e9, 100_000, 667e12, 0.4, batch_tokens=3.2e6,
+    ...                      model_parallel=64, latency_s=6e-6, bandwidth_Bps=25e9)
+    >>> round(r["tokens_per_chip_per_step"]), round(r["ideal_hours"], 1), r["hours"] > 3 * r["ideal_hours"]
+    (32, 3.3, True)
+    """
+    n = _checks.positive("n_params", n_params)
+    d = _checks.positive("n_tokens", n_tokens)
+    mp = _checks.integer("model_parallel", model_parallel, low=1, high=1_000_000)
+    chips = _checks.integer("n_chips", n_chips, low=mp)
+    peak = _checks.positive("peak_flops", peak_flops)
+    u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
+    batch = _checks.positive("batch_tokens", batch_tokens)
+    bpp = _checks.positive("bytes_per_param", bytes_per_param)
+    replicas = chips // mp
+    used = replicas * mp
+    ideal_s = training_flops(n, d) / (chips * peak * u)
+    compute_s = 6.0 * n * batch / (used * peak * u)
+    step = _network.training_step(n / mp, replicas, compute_s, latency_s, bandwidth_Bps,
+                                  bytes_per_param=bpp, overlap=overlap, algorithm=algorithm)
+    steps = math.ceil(d / batch)
+    return {"ideal_hours": ideal_s / 3600, "tokens_per_chip_per_step": batch / chips, "replicas": replicas,
+            "steps": steps, "compute_s": compute_s, "comm_s": step["comm_s"], "exposed_s": step["exposed_s"],
+            "step_s": step["step_s"], "hours": steps * step["step_s"] / 3600,
+            "comm_fraction": step["exposed_s"] / step["step_s"] if step["step_s"] > 0 else 0.0}
+
+
+def debug_mode_document(payload: dict) -> bool:
+    """True when PCR0, PCR1 and PCR2 of an attestation payload are all zero (a debug-mode enclave).
+
+    In debug mode the console exposes the enclave's memory to the parent, so the NSM reports zero
+    measurements: such a document can never satisfy a key policy on ``ImageSha384`` (PCR0) or on
+    PCR1/PCR2, because no image measures to 48 zero bytes.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("pcrs"), dict):
+        raise TypeError("payload must be a dict with a 'pcrs' map")
+    pcrs = payload["pcrs"]
+    missing = [i for i in (0, 1, 2) if i not in pcrs]
+    if missing:
+        raise ValueError(f"payload['pcrs'] lacks PCR(s) {missing}")
+    return all(bytes(pcrs[i]) == bytes(len(pcrs[i])) for i in (0, 1, 2))
+
+
+#: The article's three principles: who is kept out, by what, under which conditions, trusting whom.
+ISOLATION_PRINCIPLES = (
+    {"principle": "1. the infrastructure operator (AWS staff) cannot access customer AI data",
+     "mechanism": "Nitro System design: no operator access path to instance memory; keys in KMS HSMs",
+     "conditions": "holds only as far as AWS's own design, firmware and HSMs behave as documented",
+     "root_of_trust": "AWS itself: the Nitro hypervisor's attestation signing key and the KMS HSMs",
+     "verdict": "holds only under a stated assumption",
+     "why": "a claim about AWS's own system, audited by third parties but not verifiable by the customer; "
+            "attestation proves what ran, signed by AWS, not that AWS cannot look"},
+    {"principle": "2. customers can isolate AI data from their own users and software",
+     "mechanism": "Nitro Enclaves + KMS key policy with kms:RecipientAttestation:ImageSha384 (PCR0) and PCR8",
+     "conditions": "only while the key policy pins PCR0 (and PCR8), the enclave is not in debug mode, and no "
+                   "administrator can change the policy or grant kms:Decrypt without the attestation condition",
+     "root_of_trust": "AWS Nitro Enclaves Root-G1 certificate and KMS",
+     "verdict": "holds only under a stated assumption",
+     "why": "the mechanism is real and checkable (this notebook verifies a real document), but an administrator "
+            "with kms:PutKeyPolicy or CreateGrant can remove the condition"},
+    {"principle": "3. communications between accelerators are protected",
+     "mechanism": "encryption in the network card (Nitro), not host cores",
+     "conditions": "described in the article as announced plans, not a shipped, documented mechanism",
+     "root_of_trust": "AWS (the Nitro cards and their keys)",
+     "verdict": "not checkable from public data",
+     "why": "announced plans at the time of the article; nothing to verify yet"},
+)

@@ -1,0 +1,582 @@
+"""Design a training cluster end to end: chips, network, cooling and security in one model (notebook 05).
+
+:func:`evaluate` composes the topic modules rather than re-deriving them:
+
+* **chips** (:mod:`infralab.chips`): the instance row (chips per instance, dated on-demand price, EFA
+  bandwidth) and the chip row (peak FLOP/s, TDP) from the data tables; training compute ``6·N·D``
+  from :func:`~infralab.chips.training_flops`.
+* **network** (:mod:`infralab.network`): the compute of one step from
+  :func:`~infralab.network.compute_time_per_step` and the gradient all-reduce that compute cannot
+  hide from :func:`~infralab.network.training_step`, at the instance's EFA bandwidth, derated by the
+  fullest path of :func:`~infralab.network.simulate_ecmp` (flow hashing) or
+  :func:`~infralab.network.simulate_spraying` (SRD-style spraying).
+* **cooling** (:mod:`infralab.thermal`): air or liquid from the junction-temperature chain
+  :func:`~infralab.thermal.junction_temperature` (notebook 02's resistances), racks from a per-rack
+  power and cooling cap (the first-fit-decreasing packing of
+  :func:`~infralab.thermal.place_servers` for identical servers).
+* **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt at line rate,
+  :func:`~infralab.enclave.cores_for_line_rate`, at a fixed AES-GCM rate of 4 GB/s per core (facts.md
+  section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this machine's
+  measured rate). Fixed by default so that :func:`evaluate` is deterministic.
+
+:func:`sample` runs the same model over uncertain assumptions (MFU, price, PUE, grid intensity,
+latency, packet loss) as a Monte Carlo numba kernel (``_sample_cpu``) with a CUDA twin
+(``_sample_cuda``) beside it, drawing from the counter-based generator of :mod:`infralab._rng`, so
+the same seed gives the same arrays on every backend. :func:`tornado` says which assumption moves
+time and cost the most.
+
+The model of one training step (data parallelism across replicas of ``instances_per_replica``
+instances; within a replica, tensor and pipeline parallelism are assumed free):
+
+* ``compute = 6·N·T / (chips · peak · MFU)`` for a global batch of ``T`` tokens;
+* the gradient shard of one instance, ``N · bytes_per_param / instances_per_replica`` bytes, is
+  all-reduced across the ``n_instances // instances_per_replica`` replicas in buckets;
+* a lost packet costs one retransmit timeout: the per-message latency becomes
+  ``latency + rto · P(some rank's message in that step is lost)`` (:func:`effective_latency`);
+* ``step = compute + exposed communication``; ``days = compute_days · step / compute``.
+
+References
+----------
+T. Brown et al., "Language Models are Few-Shot Learners", 2020 (GPT-3, table D.1). A. Chowdhery et
+al., "PaLM", 2022 (MFU). R. Thakur, R. Rabenseifner, W. Gropp, IJHPCA 19(1), 2005. L. Shalev et al.,
+IEEE Micro 40(6), 2020 (SRD). The Green Grid, PUE.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import cuda, njit, prange
+from numba.core.extending import register_jitable
+
+from . import _checks, _rng, chips, network, thermal
+from . import backend as _backend
+from .enclave import wire as _wire
+
+#: The assumptions :func:`sample` draws, in the order of the kernel's draws.
+SAMPLED = ("mfu", "usd_per_hour", "pue", "grid_g_per_kwh", "latency_s", "loss_prob")
+#: Outputs of :func:`sample` besides the sampled inputs.
+OUTPUTS = ("days", "compute_days", "cost_usd", "energy_mwh", "co2_t")
+
+#: Bound on the work of one :func:`sample` call.
+MAX_SAMPLES = 10_000_000
+#: Bound on the cluster size (about 16 million chips at 16 per instance).
+MAX_INSTANCES = 1_000_000
+
+#: Fixed assumptions of :func:`evaluate`, with where each comes from. Every one may be overridden by
+#: keyword. ``None`` means "from the data tables".
+DEFAULTS: dict[str, tuple[Any, str]] = {
+    "price_date": (None, "data/instances.csv: latest price date of the instance"),
+    "usd_per_hour": (None, "data/instances.csv: on-demand price, us-east-1"),
+    "efa_gbps": (None, "data/instances.csv: EFA bandwidth (facts.md section 1)"),
+    "chip_power_w": (None, "data/chips.csv: TDP"),
+    "precision": ("bf16", "assumption: dense BF16 peak (data/chips.csv)"),
+    "latency_s": (8e-6, "assumption: 8 us, UltraCluster 2020 (AWS article, facts.md section 1)"),
+    "loss_prob": (0.0, "assumption: per-packet loss"),
+    "rto_s": (30e-6, "assumption: SRD-like retransmit within microseconds (notebook 01)"),
+    "network": ("spraying", "assumption: EFA/SRD sprays packets over paths (facts.md section 1)"),
+    "n_paths": (16, "assumption: equal-cost paths between racks"),
+    "encryption": ("nic", "assumption: the Nitro card encrypts at line rate"),
+    "aesgcm_Bps_per_core": (4e9, "facts.md section 3: AES-GCM about 4 GB/s per core (openssl speed)"),
+    "crypto_cores": (32, "assumption: host cores that can be spared for encryption"),
+    "tokens_per_step": (3.2e6, "assumption: global batch in tokens (GPT-3 used 3.2M)"),
+    "instances_per_replica": (8, "assumption: instances holding one model replica (tensor x pipeline)"),
+    "bytes_per_param": (2.0, "assumption: bf16 gradients"),
+    "bucket_bytes": (25e6, "PyTorch DDP default bucket, 25 MB (notebook 01)"),
+    "overlap": (0.8, "assumption: share of compute that hides communication (notebook 01)"),
+    "algorithm": ("tree", "assumption: NCCL-style logarithmic all-reduce across replicas"),
+    "power_fraction": (0.8, "assumption: average chip power as a fraction of TDP while training"),
+    "host_w_per_instance": (2000.0, "assumption: CPUs, memory, NICs and fans per instance, W"),
+    "unpublished_tdp_w": (500.0, "assumption: chip power where the vendor publishes no TDP"),
+    "t_junction_max_c": (95.0, "assumption: junction throttling limit (notebook 02)"),
+    "inlet_c": (25.0, "assumption: coolant inlet temperature (notebook 02)"),
+    "air_fin_area_m2": (0.25, "assumption: effective heat-sink area per chip at h = 50 W/(m2 K) (notebook 02)"),
+    "rack_kw_air": (25.0, "assumption: air rack cooling cap (notebook 02; typical racks 8-12 kW, facts.md)"),
+    "rack_kw_liquid": (120.0, "assumption: liquid rack cap (AI racks 40-130 kW, facts.md)"),
+}
+
+#: Junction-chain resistances of notebook 02 (assumptions there): R_jc, R_TIM (K/W); air h (W/(m^2 K));
+#: liquid cold plate h and area.
+CHAIN = {"r_jc": 0.015, "r_tim": 0.01, "air_h": 50.0, "liquid_h": 5000.0, "liquid_area_m2": 0.005}
+
+#: Default ranges of :func:`sample`, each (low, high) drawn uniformly, with their sources.
+DEFAULT_RANGES: dict[str, tuple[tuple[float, float] | None, str]] = {
+    "mfu": ((0.30, 0.50), "assumption: MFU of large runs (PaLM reports 46%)"),
+    "usd_per_hour": (None, "assumption: 70-100% of the on-demand price (discounts up to 30%)"),
+    "pue": ((1.10, 1.20), "assumption: around AWS's reported 1.15 (facts.md section 2)"),
+    "grid_g_per_kwh": ((200.0, 500.0), "assumption: grid carbon intensity, gCO2e/kWh"),
+    "latency_s": ((6e-6, 10e-6), "assumption: around 8 us (facts.md section 1)"),
+    "loss_prob": ((0.0, 1e-4), "assumption: per-packet loss"),
+}
+PRICE_DISCOUNT_RANGE = (0.7, 1.0)
+
+_SECONDS_PER_DAY = 86400.0
+
+
+# --------------------------------------------------------------------------------------------
+# The closed form shared by evaluate, the kernel and its CUDA twin
+# --------------------------------------------------------------------------------------------
+
+@register_jitable
+def effective_latency(latency_s, loss_prob, n_messages, rto_s):
+    """Per-message latency with retransmits: ``latency + rto · (1 - (1 - loss)**n_messages)``.
+
+    A latency step of a collective waits for all ``n_messages`` messages; one lost packet among them
+    (probability ``1 - (1 - loss)**n``) adds one retransmit timeout ``rto_s``.
+
+    Examples
+    --------
+    >>> effective_latency(8e-6, 0.0, 100, 30e-6)
+    8e-06
+    """
+    return latency_s + rto_s * (1.0 - (1.0 - loss_prob) ** n_messages)
+
+
+# Index of each constant of the plan vector handed to the kernels.
+_C_DAYS1, _C_STEP1, _C_COMM0, _C_LATK, _C_OVERLAP, _C_NMSG, _C_RTO, _C_NINST, _C_ITKW = range(9)
+
+
+@register_jitable
+def _outcome(c, mfu, price, pue, grid, latency, loss):
+    """(days, compute_days, cost_usd, energy_mwh, co2_t) of one set of assumptions, given the plan c."""
+    compute = c[_C_STEP1] / mfu
+    alpha = effective_latency(latency, loss, c[_C_NMSG], c[_C_RTO])
+    comm = c[_C_COMM0] + c[_C_LATK] * alpha
+    exposed = comm - min(comm, c[_C_OVERLAP] * compute)
+    step = compute + exposed
+    compute_days = c[_C_DAYS1] / mfu
+    days = compute_days * (step / compute)
+    cost = days * 24.0 * c[_C_NINST] * price
+    energy = c[_C_ITKW] * days * 24.0 * pue / 1000.0
+    return days, compute_days, cost, energy, energy * grid / 1000.0
+
+
+@register_jitable
+def _one_sample(key, i, c, lo, hi, out):
+    base = np.uint64(i) * np.uint64(6)
+    v0 = lo[0] + (hi[0] - lo[0]) * _rng.unit(_rng.draw(key, base))
+    v1 = lo[1] + (hi[1] - lo[1]) * _rng.unit(_rng.draw(key, base + np.uint64(1)))
+    v2 = lo[2] + (hi[2] - lo[2]) * _rng.unit(_rng.draw(key, base + np.uint64(2)))
+    v3 = lo[3] + (hi[3] - lo[3]) * _rng.unit(_rng.draw(key, base + np.uint64(3)))
+    v4 = lo[4] + (hi[4] - lo[4]) * _rng.unit(_rng.draw(key, base + np.uint64(4)))
+    v5 = lo[5] + (hi[5] - lo[5]) * _rng.unit(_rng.draw(key, base + np.uint64(5)))
+    days, cdays, cost, energy, co2 = _outcome(c, v0, v1, v2, v3, v4, v5)
+    out[0, i] = days
+    out[1, i] = cdays
+    out[2, i] = cost
+    out[3, i] = energy
+    out[4, i] = co2
+    out[5, i] = v0
+    out[6, i] = v1
+    out[7, i] = v2
+    out[8, i] = v3
+    out[9, i] = v4
+    out[10, i] = v5
+
+
+@njit(parallel=True, cache=True)
+def _sample_cpu(key, c, lo, hi, out):
+    for i in prange(out.shape[1]):
+        _one_sample(key, i, c, lo, hi, out)
+
+
+@cuda.jit(cache=True)
+def _sample_cuda(key, c, lo, hi, out):
+    for i in range(cuda.grid(1), out.shape[1], cuda.gridsize(1)):
+        _one_sample(key, i, c, lo, hi, out)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs: the data tables and the assumptions
+# --------------------------------------------------------------------------------------------
+
+def _instance_row(name: str, price_date: str | None) -> dict:
+    rows = chips.load_instances()
+    known = sorted({r["instance"] for r in rows})
+    if not isinstance(name, str):
+        raise TypeError(f"instance must be a string, one of {known}, got {type(name).__name__}")
+    mine = [r for r in rows if r["instance"] == name]
+    if not mine:
+        raise ValueError(f"instance {name!r} is not in data/instances.csv; known instances: {known}")
+    dates = sorted({r["price_date"] for r in mine if r["price_date"] is not None})
+    if price_date is None:
+        dated = [r for r in mine if r["price_date"] is not None]
+        return max(dated, key=lambda r: r["price_date"]) if dated else mine[-1]
+    if not isinstance(price_date, str):
+        raise TypeError(f"price_date must be a string such as {dates[-1] if dates else '2025-06'!r}")
+    hit = [r for r in mine if r["price_date"] == price_date]
+    if not hit:
+        raise ValueError(f"price_date {price_date!r} is not in data/instances.csv for {name}; "
+                         f"available dates: {dates or 'none (no price recorded)'}")
+    return hit[-1]
+
+
+def _chip_row(name: str) -> dict:
+    for r in chips.load_chips():
+        if r["chip"] == name:
+            return r
+    raise ValueError(f"chip {name!r} of data/instances.csv is missing from data/chips.csv")
+
+
+def _assumptions(overrides: dict) -> dict:
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise TypeError(f"unknown assumption(s) {unknown}; allowed: {sorted(DEFAULTS)}")
+    out = {}
+    for key, (value, source) in DEFAULTS.items():
+        if key in overrides and overrides[key] is not None:
+            out[key] = {"value": overrides[key], "source": "assumption (set by caller)"}
+        else:
+            out[key] = {"value": value, "source": source}
+    return out
+
+
+def _plan(instance, n_instances, params, tokens, overrides):
+    """Everything that does not depend on the sampled assumptions: a dict of named inputs and results."""
+    n_inst = _checks.integer("n_instances", n_instances, low=1, high=MAX_INSTANCES)
+    n_params = _checks.positive("params", params)
+    n_tokens = _checks.positive("tokens", tokens)
+    a = _assumptions(overrides)
+    v = {k: d["value"] for k, d in a.items()}
+    row = _instance_row(instance, v["price_date"])
+    a["price_date"] = {"value": row["price_date"], "source": a["price_date"]["source"]}
+    chip = _chip_row(row["chip"])
+    per_inst = int(row["chips_per_instance"])
+    n_chips = n_inst * per_inst
+
+    # price (a missing price needs an explicit assumption)
+    if v["usd_per_hour"] is None:
+        if row["on_demand_USD_per_hour"] is None:
+            raise ValueError(f"{instance} has no on-demand price in data/instances.csv ({row['notes']}); "
+                             "it needs a price assumption: pass usd_per_hour=<USD per instance-hour>")
+        price = row["on_demand_USD_per_hour"]
+        a["usd_per_hour"] = {"value": price, "source": f"data/instances.csv: on-demand, {row['price_region']}, "
+                                                        f"{row['price_date']} ({row['source']})"}
+    else:
+        price = _checks.positive("usd_per_hour", v["usd_per_hour"])
+
+    # network inputs
+    if v["efa_gbps"] is None:
+        if row["efa_Gbps"] is None:
+            raise ValueError(f"{instance} has no EFA bandwidth in data/instances.csv; "
+                             "pass efa_gbps=<Gb/s per instance> as an assumption")
+        efa = row["efa_Gbps"]
+        a["efa_gbps"]["value"] = efa
+    else:
+        efa = _checks.positive("efa_gbps", v["efa_gbps"])
+    precision = _checks.choice("precision", v["precision"], ("bf16", "fp8"))
+    tflops = chip["bf16_dense_TFLOPs"] if precision == "bf16" else chip["fp8_dense_TFLOPs"]
+    if tflops is None:
+        raise ValueError(f"{row['chip']} has no {precision} peak in data/chips.csv; use precision='bf16'")
+    peak = tflops * 1e12
+    a["peak_flops_per_chip"] = {"value": peak, "source": f"data/chips.csv: {row['chip']} dense {precision} "
+                                                         f"({chip['source']})"}
+    latency = _checks.nonnegative("latency_s", v["latency_s"])
+    loss = _checks.real("loss_prob", v["loss_prob"], low=0.0, high=0.5)
+    rto = _checks.nonnegative("rto_s", v["rto_s"])
+    mode = _checks.choice("network", v["network"], ("spraying", "ecmp"))
+    n_paths = _checks.integer("n_paths", v["n_paths"], low=1, high=1024)
+    enc = _checks.choice("encryption", v["encryption"], ("nic", "cpu"))
+    aes = _checks.positive("aesgcm_Bps_per_core", v["aesgcm_Bps_per_core"])
+    crypto_cores = _checks.integer("crypto_cores", v["crypto_cores"], low=1, high=4096)
+    tps = _checks.positive("tokens_per_step", v["tokens_per_step"])
+    per_replica = _checks.integer("instances_per_replica", v["instances_per_replica"], low=1, high=MAX_INSTANCES)
+    bpp = _checks.positive("bytes_per_param", v["bytes_per_param"])
+    bucket = _checks.positive("bucket_bytes", v["bucket_bytes"])
+    overlap = _checks.real("overlap", v["overlap"], low=0.0, high=1.0)
+    algo = _checks.choice("algorithm", v["algorithm"], network.ALGORITHMS)
+
+    # power and cooling inputs
+    if v["chip_power_w"] is not None:
+        chip_w = _checks.positive("chip_power_w", v["chip_power_w"])
+    elif chip["tdp_W"] is not None:
+        chip_w = chip["tdp_W"]
+        a["chip_power_w"] = {"value": chip_w, "source": f"data/chips.csv: {row['chip']} TDP ({chip['source']})"}
+    else:
+        chip_w = _checks.positive("unpublished_tdp_w", v["unpublished_tdp_w"])
+        a["chip_power_w"] = {"value": chip_w, "source": f"assumption: {row['chip']} TDP not published"}
+    frac = _checks.real("power_fraction", v["power_fraction"], low=0.0, high=1.0, low_open=True)
+    host_w = _checks.nonnegative("host_w_per_instance", v["host_w_per_instance"])
+    tj_max = _checks.real("t_junction_max_c", v["t_junction_max_c"], low=0.0, high=200.0)
+    inlet = _checks.real("inlet_c", v["inlet_c"], low=-50.0, high=tj_max, high_open=True)
+    fin = _checks.positive("air_fin_area_m2", v["air_fin_area_m2"])
+    rack_air = _checks.positive("rack_kw_air", v["rack_kw_air"])
+    rack_liq = _checks.positive("rack_kw_liquid", v["rack_kw_liquid"])
+
+    # --- network: compute per step, the derated bandwidth, the all-reduce across replicas ---------
+    step1 = network.compute_time_per_step(n_params, tps, n_chips, peak, 1.0)
+    if mode == "ecmp":
+        path_slowdown = network.simulate_ecmp(n_paths, n_paths, 2000, seed=0, backend="cpu")["slowdown"]
+    else:
+        path_slowdown = network.simulate_spraying(n_paths, n_paths, 64, 2000, seed=0, backend="cpu")["slowdown"]
+    link_Bps = efa * 1e9 / 8.0
+    if enc == "cpu":
+        cores = _wire.cores_for_line_rate(efa, aes)
+        link_Bps = min(link_Bps, crypto_cores * aes)
+    else:
+        cores = 0
+    bw = link_Bps / path_slowdown
+    ranks = max(1, n_inst // per_replica)
+    shard = n_params / per_replica
+    kw = dict(n_params=shard, n_ranks=ranks, compute_s=0.0, bandwidth_Bps=bw, bytes_per_param=bpp,
+              bucket_bytes=bucket, overlap=overlap, algorithm=algo)
+    comm0 = network.training_step(latency_s=0.0, **kw)["comm_s"]
+    lat_coeff = network.training_step(latency_s=1.0, **kw)["latency_part_s"]
+
+    # --- power, cooling and racks -----------------------------------------------------------------
+    def max_chip_w(h, area):
+        rise_per_w = thermal.junction_temperature(1.0, inlet, CHAIN["r_jc"], CHAIN["r_tim"], h, area) - inlet
+        return (tj_max - inlet) / rise_per_w
+    air_limit = max_chip_w(CHAIN["air_h"], fin)
+    liquid_limit = max_chip_w(CHAIN["liquid_h"], CHAIN["liquid_area_m2"])
+    cooling = "air" if chip_w <= air_limit else "liquid"
+    rack_kw = rack_air if cooling == "air" else rack_liq
+    server_peak_w = per_inst * chip_w + host_w
+    per_rack = int(rack_kw * 1000.0 // server_peak_w)
+    if per_rack < 1:
+        raise ValueError(f"one {instance} server draws {server_peak_w / 1e3:.1f} kW, more than a {cooling} "
+                         f"rack's {rack_kw:g} kW (rack_kw_{cooling}); raise the rack cap")
+    racks = math.ceil(n_inst / per_rack)
+    it_kw = n_inst * (per_inst * chip_w * frac + host_w) / 1000.0
+
+    compute_days1 = chips.training_flops(n_params, n_tokens) / (n_chips * peak) / _SECONDS_PER_DAY
+    consts = np.zeros(9)
+    consts[[_C_DAYS1, _C_STEP1, _C_COMM0, _C_LATK, _C_OVERLAP, _C_NMSG, _C_RTO, _C_NINST, _C_ITKW]] = (
+        compute_days1, step1, comm0, lat_coeff, overlap, ranks, rto, n_inst, it_kw)
+    return {
+        "assumptions": a, "consts": consts, "price": price, "latency_s": latency, "loss_prob": loss,
+        "n_chips": n_chips, "peak": peak, "n_params": n_params, "n_tokens": n_tokens, "tps": tps,
+        "step_kw": kw, "rto": rto, "ranks": ranks,
+        "derived": {
+            "n_chips": n_chips, "chip": row["chip"], "efa_gbps": efa, "path_slowdown": path_slowdown,
+            "allreduce_ranks": ranks, "allreduce_bandwidth_Bps": bw,
+            "encryption_cores_per_node": cores, "it_power_kw": it_kw, "chip_power_w": chip_w,
+            "air_limit_w": air_limit, "liquid_limit_w": liquid_limit, "cooling": cooling,
+            "cooling_within_limit": chip_w <= liquid_limit, "servers_per_rack": per_rack, "racks": racks,
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------------------------
+
+def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, mfu: float, pue: float,
+             grid_g_per_kwh: float, **assumptions) -> dict:
+    """Time, cost, energy and carbon of training ``params`` parameters on ``tokens`` tokens.
+
+    Parameters
+    ----------
+    instance : str
+        An instance name of ``data/instances.csv`` (e.g. ``"p5.48xlarge"``).
+    n_instances : int
+        Instances in the cluster, 1 .. 1,000,000.
+    params : float
+        Model parameters N (> 0).
+    tokens : float
+        Training tokens D (> 0).
+    mfu : float
+        Model FLOPs utilization, 0 < mfu <= 1.
+    pue : float
+        Facility PUE (>= 1).
+    grid_g_per_kwh : float
+        Grid carbon intensity, gCO2e/kWh (>= 0).
+    **assumptions
+        Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
+        ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
+        rack caps). An instance without a price in the table (``trn2.48xlarge``) needs
+        ``usd_per_hour``; one without EFA bandwidth needs ``efa_gbps``.
+
+    Returns
+    -------
+    dict
+        ``days`` (wall clock), ``compute_days`` (``6·N·D`` over the cluster's peak times MFU),
+        ``comm_fraction`` (share of the step spent in communication that compute does not hide),
+        ``step_s``, ``compute_s``, ``comm_s`` (all-reduce time per step, hidden or not), ``n_steps``,
+        ``cost_usd`` (``days·24·n_instances·price``), ``energy_mwh`` (IT power x wall-clock time x PUE),
+        ``co2_t`` (``energy_mwh · grid / 1000`` tonnes), ``it_power_kw``, ``racks``, ``cooling``
+        (``"air"`` or ``"liquid"``), ``encryption_cores_per_node`` (0 when the NIC encrypts),
+        ``derived`` (intermediate results) and ``assumptions`` (every input used: name -> value and
+        source, ``"assumption"`` where no source gives it).
+
+    Raises
+    ------
+    ValueError
+        An unknown instance (the message lists the known ones), a price date the table lacks (the
+        message names the available dates), a missing price or EFA bandwidth without an assumption,
+        MFU outside (0, 1], PUE < 1, a count < 1, or any other value out of range (named).
+    TypeError
+        An unknown assumption name, or a value of the wrong type.
+
+    Examples
+    --------
+    GPT-3 (N = 174.6e9, D = 300e9) on 500 p4d.24xlarge (4,000 A100) at 40% MFU:
+
+    >>> r = evaluate("p4d.24xlarge", 500, 174.6e9, 300e9, mfu=0.4, pue=1.15, grid_g_per_kwh=400)
+    >>> r["days"] >= r["compute_days"], r["cooling"]
+    (True, 'air')
+    """
+    u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
+    p = _checks.real("pue", pue, low=1.0)
+    g = _checks.nonnegative("grid_g_per_kwh", grid_g_per_kwh)
+    plan = _plan(instance, n_instances, params, tokens, assumptions)
+    d = plan["derived"]
+    compute_s = network.compute_time_per_step(plan["n_params"], plan["tps"], plan["n_chips"], plan["peak"], u)
+    alpha = effective_latency(plan["latency_s"], plan["loss_prob"], float(plan["ranks"]), plan["rto"])
+    step = network.training_step(latency_s=alpha, **{**plan["step_kw"], "compute_s": compute_s})
+    compute_days = chips.training_flops(plan["n_params"], plan["n_tokens"]) / (plan["n_chips"] * plan["peak"] * u) \
+        / _SECONDS_PER_DAY
+    days = compute_days * (step["step_s"] / compute_s)
+    price = plan["price"]
+    n_inst = int(n_instances)
+    cost = days * 24.0 * n_inst * price
+    energy = d["it_power_kw"] * days * 24.0 * p / 1000.0
+    a = plan["assumptions"]
+    a["mfu"] = {"value": u, "source": "assumption (set by caller)"}
+    a["pue"] = {"value": p, "source": "assumption (set by caller)"}
+    a["grid_g_per_kwh"] = {"value": g, "source": "assumption (set by caller)"}
+    a["params"] = {"value": plan["n_params"], "source": "workload (set by caller)"}
+    a["tokens"] = {"value": plan["n_tokens"], "source": "workload (set by caller)"}
+    return {
+        "days": days, "compute_days": compute_days,
+        "comm_fraction": step["exposed_s"] / step["step_s"] if step["step_s"] > 0 else 0.0,
+        "step_s": step["step_s"], "compute_s": compute_s, "comm_s": step["comm_s"],
+        "n_steps": plan["n_tokens"] / plan["tps"],
+        "cost_usd": cost, "energy_mwh": energy, "co2_t": energy * g / 1000.0,
+        "it_power_kw": d["it_power_kw"], "racks": d["racks"], "cooling": d["cooling"],
+        "encryption_cores_per_node": d["encryption_cores_per_node"],
+        "effective_latency_s": alpha, "derived": d, "assumptions": a,
+    }
+
+
+def _range(name, value, low, high, *, low_open=False):
+    """A (low, high) pair, from a scalar (fixed) or a 2-sequence, checked against the allowed domain."""
+    if np.ndim(value) == 0:
+        x = _checks.real(name, value, low=low, high=high, low_open=low_open)
+        return x, x
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a number or a (low, high) pair, got {value!r}")
+    lo = _checks.real(f"{name} low", value[0], low=low, high=high, low_open=low_open)
+    hi = _checks.real(f"{name} high", value[1], low=low, high=high, low_open=low_open)
+    if lo > hi:
+        raise ValueError(f"{name} must have low <= high, got ({lo:g}, {hi:g})")
+    return lo, hi
+
+
+def sample_ranges(instance: str, n_instances: int = 1, **ranges) -> dict[str, tuple[float, float]]:
+    """The (low, high) range of each sampled assumption that :func:`sample` would use.
+
+    ``usd_per_hour`` defaults to 70-100% of the table price (an assumption); the others to
+    :data:`DEFAULT_RANGES`. A scalar fixes a value; a ``(low, high)`` pair is drawn uniformly.
+    """
+    out = {}
+    domains = {"mfu": (0.0, 1.0, True), "usd_per_hour": (0.0, None, True), "pue": (1.0, None, False),
+               "grid_g_per_kwh": (0.0, None, False), "latency_s": (0.0, None, False),
+               "loss_prob": (0.0, 0.5, False)}
+    for name in SAMPLED:
+        value = ranges.get(name, DEFAULT_RANGES[name][0])
+        if name == "usd_per_hour" and value is None:
+            row = _instance_row(instance, ranges.get("price_date"))
+            if row["on_demand_USD_per_hour"] is None:
+                raise ValueError(f"{instance} has no on-demand price in data/instances.csv ({row['notes']}); "
+                                 "it needs a price assumption: pass usd_per_hour=<price> or (low, high)")
+            p = row["on_demand_USD_per_hour"]
+            value = (PRICE_DISCOUNT_RANGE[0] * p, PRICE_DISCOUNT_RANGE[1] * p)
+        lo, hi, lo_open = domains[name]
+        out[name] = _range(name, value, lo, hi, low_open=lo_open)
+    return out
+
+
+def sample(instance: str, n_instances: int, params: float, tokens: float, *, n_samples: int, seed: int = 0,
+           backend: str | None = None, **ranges) -> dict[str, np.ndarray]:
+    """Monte Carlo of :func:`evaluate` over the uncertain assumptions.
+
+    Each of :data:`SAMPLED` (``mfu``, ``usd_per_hour``, ``pue``, ``grid_g_per_kwh``, ``latency_s``,
+    ``loss_prob``) is drawn uniformly from its range (:func:`sample_ranges`); every other keyword is a
+    fixed assumption passed to :func:`evaluate` (e.g. ``network="ecmp"``, ``encryption="cpu"``).
+    Draw ``6i + j`` of the counter-based stream ``seed`` gives assumption ``j`` of sample ``i``, so the
+    same seed gives the same arrays on every backend, and a sample does not depend on ``n_samples``.
+
+    Parameters
+    ----------
+    instance, n_instances, params, tokens
+        As :func:`evaluate`.
+    n_samples : int
+        Samples, 1 .. 10,000,000 (:data:`MAX_SAMPLES`; 10^6 takes well under a second on 2 cores).
+    seed : int
+        Seed of the stream.
+    backend : {"cpu", "cuda"}, optional
+        Override :func:`infralab.backend.resolve` for this call.
+    **ranges
+        A number (fixed) or a ``(low, high)`` pair for each sampled assumption; other assumptions
+        of :func:`evaluate` as fixed values.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        float64 arrays of length ``n_samples``: ``days``, ``compute_days``, ``cost_usd``,
+        ``energy_mwh``, ``co2_t`` and the sampled inputs under their names.
+
+    Examples
+    --------
+    >>> s = sample("p5.48xlarge", 2500, 174.6e9, 300e9, n_samples=1001, latency_s=6e-6)
+    >>> bool((s["days"] >= s["compute_days"]).all()), s["days"].shape
+    (True, (1001,))
+    """
+    n = _checks.integer("n_samples", n_samples, low=1, high=MAX_SAMPLES)
+    seed = _checks.integer("seed", seed)
+    rng = sample_ranges(instance, n_instances, **ranges)
+    fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
+    plan = _plan(instance, n_instances, params, tokens, {**fixed, "usd_per_hour": rng["usd_per_hour"][1]})
+    where = _backend.resolve(backend)
+    lo = np.array([rng[k][0] for k in SAMPLED])
+    hi = np.array([rng[k][1] for k in SAMPLED])
+    key = _rng.stream_key(seed, salt=0xC105)
+    if _backend.is_cuda(where):
+        blocks, threads = _backend.launch_config(n)
+        d_out = cuda.device_array((len(OUTPUTS) + len(SAMPLED), n))
+        with _backend.quiet_simulator():
+            _sample_cuda[blocks, threads](key, cuda.to_device(plan["consts"]), cuda.to_device(lo),
+                                          cuda.to_device(hi), d_out)
+        out = d_out.copy_to_host()
+    else:
+        out = np.empty((len(OUTPUTS) + len(SAMPLED), n))
+        _sample_cpu(key, plan["consts"], lo, hi, out)
+    return dict(zip(OUTPUTS + SAMPLED, out))
+
+
+def summarize(samples: dict, qs=(10.0, 50.0, 90.0)) -> dict[str, dict[str, float]]:
+    """P10/P50/P90 (by default) of each output of :func:`sample`: ``{"days": {"p10": ...}, ...}``."""
+    return {k: network.percentiles(samples[k], qs) for k in OUTPUTS if k in samples}
+
+
+def tornado(instance: str, n_instances: int, params: float, tokens: float, **ranges) -> list[dict]:
+    """How far each assumption alone moves ``days`` and ``cost_usd`` across its range.
+
+    Every sampled assumption sits at the middle of its range (:func:`sample_ranges`) while one moves
+    to its low and its high end; the discrete choices (``network`` ECMP vs spraying, ``encryption``
+    CPU vs NIC) are swung the same way. Returns one dict per assumption, largest swing in days first:
+    ``name``, ``low`` and ``high`` (the values), ``days`` and ``cost_usd`` (pairs at low and high),
+    ``co2_t`` likewise, and ``days_swing``, ``cost_swing`` and ``co2_swing`` (absolute differences).
+    """
+    rng = sample_ranges(instance, n_instances, **ranges)
+    fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
+    mid = {k: (lo + hi) / 2.0 for k, (lo, hi) in rng.items()}
+
+    def run(**over):
+        x = {**mid, **fixed, **over}
+        r = evaluate(instance, n_instances, params, tokens, mfu=x.pop("mfu"), pue=x.pop("pue"),
+                     grid_g_per_kwh=x.pop("grid_g_per_kwh"), **x)
+        return r["days"], r["cost_usd"], r["co2_t"]
+
+    rows = []
+    swings = [(k, rng[k][0], rng[k][1]) for k in SAMPLED]
+    swings += [("network", "spraying", "ecmp"), ("encryption", "nic", "cpu")]
+    for name, lo, hi in swings:
+        a, b = run(**{name: lo}), run(**{name: hi})
+        rows.append({"name": name, "low": lo, "high": hi, "days": (a[0], b[0]), "cost_usd": (a[1], b[1]),
+                     "co2_t": (a[2], b[2]), "days_swing": abs(b[0] - a[0]), "cost_swing": abs(b[1] - a[1]),
+                     "co2_swing": abs(b[2] - a[2])})
+    return sorted(rows, key=lambda r: -r["days_swing"])

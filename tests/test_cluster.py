@@ -1,0 +1,291 @@
+"""infralab.cluster: exact relations, facts.md figures, invariants, the Monte Carlo against evaluate, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infralab import chips, thermal
+from infralab import cluster as cl
+
+N, D = 174.6e9, 300e9          # GPT-3 (facts.md section 4)
+BASE = dict(mfu=0.4, pue=1.15, grid_g_per_kwh=400.0)
+
+
+def ev(instance="p5.48xlarge", n=2500, params=N, tokens=D, **kw):
+    return cl.evaluate(instance, n, params, tokens, **{**BASE, **kw})
+
+
+# --- exact relations -------------------------------------------------------------------------
+
+@given(pue=st.floats(1.0, 3.0), factor=st.floats(1.0, 2.5))
+@settings(max_examples=30, deadline=None)  # the first call loads compiled kernels
+def test_energy_scales_exactly_with_pue(pue, factor):
+    a, b = ev(pue=pue), ev(pue=pue * factor)
+    assert b["energy_mwh"] == pytest.approx(a["energy_mwh"] * factor, rel=1e-13)
+    assert a["days"] == b["days"] and a["cost_usd"] == b["cost_usd"]     # PUE moves energy only
+
+
+@given(grid=st.floats(0.0, 1500.0))
+@settings(max_examples=30, deadline=None)  # the first call loads compiled kernels
+def test_co2_is_energy_times_grid_intensity(grid):
+    r = ev(grid_g_per_kwh=grid)
+    assert r["co2_t"] == r["energy_mwh"] * grid / 1000
+    assert r["energy_mwh"] == pytest.approx(r["it_power_kw"] * r["days"] * 24 * 1.15 / 1000, rel=1e-13)
+
+
+@pytest.mark.parametrize("date, price", [("2025-05", 98.32), ("2025-06", 55.04)])   # facts.md section 4
+def test_cost_is_instance_hours_times_the_dated_price(date, price):
+    r = ev(price_date=date)
+    assert r["assumptions"]["usd_per_hour"]["value"] == price
+    assert r["cost_usd"] == r["days"] * 24 * 2500 * price
+
+
+def test_default_price_is_the_latest_date():
+    rows = [r for r in chips.load_instances() if r["instance"] == "p5.48xlarge"]
+    latest = max(rows, key=lambda r: r["price_date"])
+    assert ev()["assumptions"]["usd_per_hour"]["value"] == latest["on_demand_USD_per_hour"]
+
+
+def test_compute_days_is_6ND_over_peak_times_mfu():
+    # facts.md: GPT-3 is 3.14e23 FLOPs; p5.48xlarge has 8 H100 SXM at 989 dense BF16 TFLOP/s
+    r = ev(mfu=0.5)
+    want = 6 * N * D / (2500 * 8 * 989e12 * 0.5) / 86400
+    assert r["compute_days"] == pytest.approx(want, rel=1e-12)
+    assert 6 * N * D == pytest.approx(3.14e23, rel=2e-3)
+
+
+@given(n=st.integers(1, 20_000), mfu=st.floats(0.05, 1.0), lat=st.floats(0, 50e-6), loss=st.floats(0, 1e-3),
+       net=st.sampled_from(["spraying", "ecmp"]), enc=st.sampled_from(["nic", "cpu"]))
+@settings(max_examples=60, deadline=None)  # the first call loads compiled kernels
+def test_days_never_below_compute_days(n, mfu, lat, loss, net, enc):
+    r = ev(n=n, mfu=mfu, latency_s=lat, loss_prob=loss, network=net, encryption=enc)
+    assert r["days"] >= r["compute_days"]
+    assert 0.0 <= r["comm_fraction"] < 1.0
+
+
+@given(n1=st.integers(1, 50_000), extra=st.integers(0, 50_000), inst=st.sampled_from(["p4d.24xlarge", "trn1.32xlarge"]))
+@settings(max_examples=40, deadline=None)  # the first call loads compiled kernels
+def test_more_instances_never_increase_compute_days(n1, extra, inst):
+    a = cl.evaluate(inst, n1, N, D, **BASE)
+    b = cl.evaluate(inst, n1 + extra, N, D, **BASE)
+    assert b["compute_days"] <= a["compute_days"]
+
+
+@given(tokens=st.floats(1e9, 1e13), n=st.integers(8, 5000), lat=st.floats(0, 20e-6))
+@settings(max_examples=40, deadline=None)  # the first call loads compiled kernels
+def test_doubling_tokens_doubles_days(tokens, n, lat):
+    a, b = ev(n=n, tokens=tokens, latency_s=lat), ev(n=n, tokens=2 * tokens, latency_s=lat)
+    assert b["days"] == 2 * a["days"]
+    assert b["compute_days"] == 2 * a["compute_days"]
+    assert b["cost_usd"] == pytest.approx(2 * a["cost_usd"], rel=1e-15)
+
+
+@given(lat=st.floats(0, 20e-6), cut=st.floats(0, 1))
+@settings(max_examples=30, deadline=None)  # the first call loads compiled kernels
+def test_lower_latency_never_slows_training(lat, cut):
+    assert ev(latency_s=lat * cut)["days"] <= ev(latency_s=lat)["days"]
+
+
+def test_flow_hashing_is_never_faster_than_spraying():
+    for inst, n in (("p4d.24xlarge", 500), ("p5.48xlarge", 2500)):
+        s, e = ev(inst, n, network="spraying"), ev(inst, n, network="ecmp")
+        assert e["derived"]["path_slowdown"] > s["derived"]["path_slowdown"] >= 1.0
+        assert e["days"] >= s["days"]
+
+
+def test_step_matches_the_alpha_beta_model():
+    # tree all-reduce of one instance's gradient shard across replicas: 2*ceil(log2 p)*alpha + 2*n/B per bucket
+    r = ev(n=2500, latency_s=6e-6, overlap=0.0)
+    ranks = 2500 // 8
+    shard_bytes = N / 8 * 2
+    buckets = math.ceil(shard_bytes / 25e6)
+    bw = 3200e9 / 8 / r["derived"]["path_slowdown"]
+    comm = buckets * (2 * math.ceil(math.log2(ranks)) * 6e-6 + 2 * (shard_bytes / buckets) / bw)
+    assert r["comm_s"] == pytest.approx(comm, rel=1e-12)
+    assert r["step_s"] == pytest.approx(r["compute_s"] + comm, rel=1e-12)
+
+
+# --- cooling, racks, encryption ----------------------------------------------------------------
+
+def test_air_limit_solves_the_junction_chain():
+    # 95 = 25 + P * (0.015 + 0.01 + 1/(50 * 0.25))  (notebook 02's chain)
+    d = ev()["derived"]
+    assert d["air_limit_w"] == pytest.approx(70 / (0.025 + 1 / 12.5), rel=1e-12)
+    assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (facts.md)
+    assert ev()["cooling"] == "liquid"                             # H100 700 W, above the air limit
+    assert ev(air_fin_area_m2=1.0)["cooling"] == "air"             # a larger heat sink keeps it on air
+
+
+@pytest.mark.parametrize("inst, n", [("p4d.24xlarge", 11), ("p5.48xlarge", 37), ("trn1.32xlarge", 9)])
+def test_racks_equal_first_fit_decreasing_placement(inst, n):
+    r = cl.evaluate(inst, n, N, D, **BASE)
+    d = r["derived"]
+    server_w = d["chip_power_w"] * (d["n_chips"] // n) + 2000.0     # peak: chips at TDP plus the host
+    liquid = r["cooling"] == "liquid"
+    cap = 120e3 if liquid else 25e3
+    placed = thermal.place_servers(np.full(n, server_w), np.full(n, liquid), 0 if liquid else n, n if liquid else 0,
+                                   rack_power_w=cap, air_cooling_w=cap, liquid_cooling_w=cap)
+    assert placed["unplaced_w"] == 0
+    assert r["racks"] == placed["racks_used"]
+
+
+def test_encryption_cores_at_line_rate():
+    # facts.md section 3: 400 Gb/s = 50 GB/s at about 4 GB/s per core -> about a dozen cores
+    assert ev("p4d.24xlarge", 500)["encryption_cores_per_node"] == 0
+    assert ev("p4d.24xlarge", 500, encryption="cpu")["encryption_cores_per_node"] == math.ceil(50e9 / 4e9)
+    # at 3,200 Gb/s the CPU caps the bandwidth at 32 cores x 4 GB/s, so training slows down
+    cpu, nic = ev(encryption="cpu"), ev()
+    assert cpu["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(128e9 / cpu["derived"]["path_slowdown"])
+    assert cpu["days"] > nic["days"]
+
+
+def test_every_assumption_is_listed_with_a_source():
+    a = cl.evaluate("trn2.48xlarge", 100, N, D, usd_per_hour=70.0, **BASE)["assumptions"]
+    for key in list(cl.DEFAULTS) + ["mfu", "pue", "grid_g_per_kwh", "peak_flops_per_chip"]:
+        assert key in a and a[key]["source"]
+    assert a["usd_per_hour"] == {"value": 70.0, "source": "assumption (set by caller)"}
+    assert "not published" in a["chip_power_w"]["source"]             # Trainium2 TDP (facts.md)
+    assert a["efa_gbps"]["value"] == 3200                              # trn2.48xlarge (facts.md section 1)
+
+
+# --- sample against evaluate --------------------------------------------------------------------
+
+RANGES = dict(mfu=(0.3, 0.5), usd_per_hour=(40.0, 55.04), pue=(1.1, 1.2), grid_g_per_kwh=(200.0, 500.0),
+              latency_s=(4e-6, 10e-6), loss_prob=(0.0, 1e-4))
+FIXED = {k: (lo + hi) / 2 for k, (lo, hi) in RANGES.items()}
+
+
+def ev_at(x, **kw):
+    x = dict(x)
+    return cl.evaluate("p5.48xlarge", 2500, N, D, mfu=x.pop("mfu"), pue=x.pop("pue"),
+                       grid_g_per_kwh=x.pop("grid_g_per_kwh"), **x, **kw)
+
+
+@pytest.mark.parametrize("name", cl.SAMPLED)
+def test_median_of_each_output_is_evaluate_at_the_median_input(name):
+    # one assumption varies: every output is monotone in it, so with an odd count the median output is
+    # the output at the median input
+    s = cl.sample("p5.48xlarge", 2500, N, D, n_samples=2001, seed=3, **{**FIXED, name: RANGES[name]})
+    r = ev_at({**FIXED, name: float(np.median(s[name]))})
+    for out in cl.OUTPUTS:
+        assert np.median(s[out]) == pytest.approx(r[out], rel=1e-9), out
+
+
+def test_medians_agree_with_evaluate_at_the_median_assumptions():
+    s = cl.sample("p5.48xlarge", 2500, N, D, n_samples=100_001, seed=1, **RANGES)
+    r = ev_at({k: float(np.median(s[k])) for k in cl.SAMPLED})
+    for out in cl.OUTPUTS:
+        assert np.median(s[out]) == pytest.approx(r[out], rel=0.03), out
+
+
+def test_fixed_assumptions_reproduce_evaluate():
+    x = {**FIXED, "usd_per_hour": 21.96}
+    s = cl.sample("p4d.24xlarge", 500, N, D, n_samples=5, network="ecmp", **x)
+    r = cl.evaluate("p4d.24xlarge", 500, N, D, mfu=x.pop("mfu"), pue=x.pop("pue"),
+                    grid_g_per_kwh=x.pop("grid_g_per_kwh"), network="ecmp", **x)
+    for out in cl.OUTPUTS:
+        np.testing.assert_allclose(s[out], r[out], rtol=1e-12)
+
+
+def test_samples_stay_in_their_ranges_and_are_uniform():
+    s = cl.sample("p5.48xlarge", 2500, N, D, n_samples=200_000, seed=2, **RANGES)
+    for k, (lo, hi) in RANGES.items():
+        assert s[k].min() >= lo and s[k].max() <= hi
+        assert s[k].mean() == pytest.approx((lo + hi) / 2, abs=0.01 * (hi - lo))
+        assert s[k].std() == pytest.approx((hi - lo) / math.sqrt(12), rel=0.01)
+    assert abs(np.corrcoef(s["mfu"], s["pue"])[0, 1]) < 0.01        # independent draws
+
+
+def test_same_seed_same_arrays_and_prefix_stability():
+    a = cl.sample("p4d.24xlarge", 500, N, D, n_samples=1000, seed=5)
+    b = cl.sample("p4d.24xlarge", 500, N, D, n_samples=1000, seed=5)
+    c = cl.sample("p4d.24xlarge", 500, N, D, n_samples=100, seed=5)
+    d = cl.sample("p4d.24xlarge", 500, N, D, n_samples=1000, seed=6)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+        np.testing.assert_array_equal(a[k][:100], c[k])
+    assert not np.array_equal(a["mfu"], d["mfu"])
+
+
+def test_default_price_range_is_70_to_100_percent_of_on_demand():
+    r = cl.sample_ranges("p5.48xlarge", price_date="2025-05")
+    assert r["usd_per_hour"] == pytest.approx((0.7 * 98.32, 98.32))
+
+
+def test_summarize_and_tornado():
+    s = cl.sample("p4d.24xlarge", 500, N, D, n_samples=10_001)
+    q = cl.summarize(s)
+    assert q["days"]["p10"] <= q["days"]["p50"] <= q["days"]["p90"]
+    rows = cl.tornado("p5.48xlarge", 2500, N, D, latency_s=(4.5e-6, 7.5e-6))
+    swings = [r["days_swing"] for r in rows]
+    assert swings == sorted(swings, reverse=True)
+    by = {r["name"]: r for r in rows}
+    assert by["pue"]["days_swing"] == 0 and by["grid_g_per_kwh"]["cost_swing"] == 0   # energy-only levers
+    assert by["pue"]["co2_swing"] > 0
+    assert by["usd_per_hour"]["days_swing"] == 0 and by["usd_per_hour"]["cost_swing"] > 0
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def test_unknown_instance_lists_the_known_ones():
+    with pytest.raises(ValueError, match="p5.48xlarge") as err:
+        ev("p9.huge")
+    assert "p9.huge" in str(err.value) and "trn1.32xlarge" in str(err.value)
+
+
+def test_missing_price_date_names_the_available_dates():
+    with pytest.raises(ValueError, match=r"2024-01.*available dates.*2025-05.*2025-06"):
+        ev(price_date="2024-01")
+
+
+def test_trainium2_needs_a_price_assumption():
+    with pytest.raises(ValueError, match="needs a price assumption"):
+        cl.evaluate("trn2.48xlarge", 6250, N, D, **BASE)
+    with pytest.raises(ValueError, match="needs a price assumption"):
+        cl.sample("trn2.48xlarge", 6250, N, D, n_samples=10)
+    assert cl.evaluate("trn2.48xlarge", 6250, N, D, usd_per_hour=60.0, **BASE)["cost_usd"] > 0
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(mfu=0.0), "mfu"), (dict(mfu=1.01), "mfu"), (dict(mfu=-0.2), "mfu"),
+    (dict(pue=0.99), "pue"), (dict(grid_g_per_kwh=-1.0), "grid_g_per_kwh"),
+    (dict(n=-3), "n_instances"), (dict(n=0), "n_instances"), (dict(params=-1.0), "params"),
+    (dict(tokens=0.0), "tokens"), (dict(latency_s=-1e-6), "latency_s"), (dict(loss_prob=0.9), "loss_prob"),
+    (dict(network="fat-tree"), "network"), (dict(encryption="gpu"), "encryption"),
+    (dict(overlap=1.5), "overlap"), (dict(usd_per_hour=0.0), "usd_per_hour"),
+    (dict(rack_kw_liquid=5.0), "rack"), (dict(n=10_000_000), "n_instances"),
+])
+def test_impossible_values_name_the_parameter(kw, match):
+    with pytest.raises(ValueError, match=match):
+        ev(**kw)
+
+
+def test_unknown_assumption_and_bad_types():
+    with pytest.raises(TypeError, match="unknown assumption"):
+        ev(latency=8e-6)
+    with pytest.raises(TypeError, match="n_instances"):
+        ev(n=2.5)
+    with pytest.raises(TypeError, match="instance"):
+        cl.evaluate(5, 1, N, D, **BASE)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(n_samples=0), "n_samples"), (dict(n_samples=cl.MAX_SAMPLES + 1), "n_samples"),
+    (dict(n_samples=10, mfu=(0.5, 0.3)), "mfu"), (dict(n_samples=10, pue=(0.9, 1.2)), "pue"),
+    (dict(n_samples=10, loss_prob=(0.0, 0.1, 0.2)), "loss_prob"),
+])
+def test_bad_sample_input(kw, match):
+    with pytest.raises(ValueError, match=match):
+        cl.sample("p4d.24xlarge", 500, N, D, **kw)
+
+
+def test_bench_numpy_baseline_matches_the_kernel_in_distribution():
+    from infralab.bench import _cluster
+    a = _cluster.sample_numpy(*_cluster.DESIGN, 200_000, seed=1, **_cluster.RANGES)
+    b = cl.sample(*_cluster.DESIGN, n_samples=200_000, seed=1, **_cluster.RANGES)
+    for k in cl.OUTPUTS:
+        for q in (10, 50, 90):
+            assert np.percentile(a[k], q) == pytest.approx(np.percentile(b[k], q), rel=0.01), (k, q)
