@@ -1,8 +1,8 @@
 """Every notebook opened, run and driven in JupyterLab in a real (headless) browser.
 
 One test per notebook in notebooks/, discovered from the folder. Each asserts: the kernel finished
-every cell, no cell shows an error, every cell that draws a figure shows an image, and moving the
-first slider changes what is drawn. A screenshot per notebook goes to artifacts/screenshots/
+every cell, no cell shows an error, every cell that draws a figure (an image in its committed outputs)
+shows an image, and moving the first slider changes what is drawn. A screenshot per notebook goes to artifacts/screenshots/
 (``NN_name.png`` when the test passed, ``NN_name-failed.png`` when it failed, to show where it stopped).
 
 Reliability: every wait predicate tolerates objects that do not exist yet (JupyterLab builds
@@ -125,10 +125,14 @@ def _wait_locator(page, what: str, locator, seconds: int) -> None:
 
 
 def _figure_cells(path: Path) -> list[int]:
-    """Indices of the cells whose code draws a matplotlib figure."""
+    """Indices of the code cells that draw a figure: those whose committed outputs hold an image.
+
+    Notebooks are committed executed, so this is where a figure appears (a cell that only defines a
+    plotting function, without calling it, draws nothing and is not expected to).
+    """
     cells = json.loads(path.read_text())["cells"]
     return [i for i, c in enumerate(cells)
-            if c["cell_type"] == "code" and "plt.subplots(" in "".join(c["source"])]
+            if c["cell_type"] == "code" and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
 
 
 def _fingerprint(locator) -> str:
@@ -159,7 +163,9 @@ def _drive(page, lab, name: str) -> None:
     cells = page.locator(f"[id='{panel_id}'] .jp-Notebook .jp-Cell")
     n_model = page.evaluate(f"() => {_PANEL}.content.model.cells.length")
     assert cells.count() == n_model, "every cell must be rendered (windowingMode none)"
-    for i in _figure_cells(REPO / "notebooks" / name):
+    figures = _figure_cells(REPO / "notebooks" / name)
+    assert figures, f"{name} has no cell with a figure among its committed outputs (commit it executed)"
+    for i in figures:
         _wait_locator(page, f"the figure of cell {i} in {name} to appear",
                       cells.nth(i).locator(".jp-OutputArea img").first, FIGURE_S)
 
@@ -185,7 +191,7 @@ def _drive(page, lab, name: str) -> None:
                           f"{name} to change after moving its first slider (page: {_state(page)})")
     errors = page.evaluate(_ERRORS)
     assert not errors, f"cells with errors in {name} after moving the slider: {errors}"
-    cells.nth(_figure_cells(REPO / "notebooks" / name)[0]).scroll_into_view_if_needed()
+    cells.nth(figures[0]).scroll_into_view_if_needed()
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
