@@ -111,12 +111,24 @@ def test_step_matches_the_alpha_beta_model():
 # --- cooling, racks, encryption ----------------------------------------------------------------
 
 def test_air_limit_solves_the_junction_chain():
-    # 95 = 25 + P * (0.015 + 0.01 + 1/(50 * 0.25))  (notebook 02's chain)
+    # thermal.COOLING (notebook 02's one table): air 95 = 25 + P * (0.03 + 0.02 + 1/(100 * 0.5)),
+    # liquid 95 = 30 + P * (0.03 + 0.02 + 1/(10000 * 0.01))
     d = ev()["derived"]
-    assert d["air_limit_w"] == pytest.approx(70 / (0.025 + 1 / 12.5), rel=1e-12)
+    assert d["air_limit_w"] == pytest.approx(70 / (0.05 + 1 / 50), rel=1e-12)
+    assert d["liquid_limit_w"] == pytest.approx(65 / (0.05 + 1 / 100), rel=1e-12)
     assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (facts.md)
-    assert ev()["cooling"] == "liquid"                             # H100 700 W, above the air limit
-    assert ev(air_fin_area_m2=1.0)["cooling"] == "air"             # a larger heat sink keeps it on air
+    assert ev()["cooling"] == "air"                                # H100 700 W: p5 servers are air-cooled
+    assert ev(air_fin_area_m2=0.1)["cooling"] == "liquid"          # a small heat sink cannot hold 700 W
+    assert ev(chip_power_w=1050.0)["cooling"] == "liquid"          # above the air limit
+    assert ev(inlet_c=35.0)["derived"]["air_limit_w"] == pytest.approx(60 / (0.05 + 1 / 50), rel=1e-12)
+
+
+def test_cooling_inputs_are_recorded_and_checked():
+    a = ev()["assumptions"]
+    assert a["inlet_c"]["value"] == thermal.COOLING["air"]["t_inf_c"]
+    assert a["air_fin_area_m2"]["value"] == thermal.COOLING["air"]["wetted_area_m2"]
+    with pytest.raises(ValueError, match="t_junction_max_c"):
+        ev(t_junction_max_c=28.0)                                  # below the liquid inlet of the table
 
 
 @pytest.mark.parametrize("inst, n", [("p4d.24xlarge", 11), ("p5.48xlarge", 37), ("trn1.32xlarge", 9)])
@@ -256,7 +268,8 @@ def test_trainium2_needs_a_price_assumption():
     (dict(tokens=0.0), "tokens"), (dict(latency_s=-1e-6), "latency_s"), (dict(loss_prob=0.9), "loss_prob"),
     (dict(network="fat-tree"), "network"), (dict(encryption="gpu"), "encryption"),
     (dict(overlap=1.5), "overlap"), (dict(usd_per_hour=0.0), "usd_per_hour"),
-    (dict(rack_kw_liquid=5.0), "rack"), (dict(n=10_000_000), "n_instances"),
+    (dict(rack_kw_air=5.0), "rack"), (dict(chip_power_w=1050.0, rack_kw_liquid=5.0), "rack"),
+    (dict(n=10_000_000), "n_instances"),
 ])
 def test_impossible_values_name_the_parameter(kw, match):
     with pytest.raises(ValueError, match=match):

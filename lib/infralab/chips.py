@@ -11,7 +11,8 @@
   :func:`pareto_front`.
 * Inference: :func:`decode_throughput` (memory-bound until compute binds), :func:`usd_per_million_tokens`.
 * This machine's roofline: the numba matrix multiply ``_matmul_cpu`` (cache-blocked, four rows of C
-  per pass) with its CUDA twin ``_matmul_cuda`` (shared-memory tiles), and :func:`measure_matmul`.
+  per pass) with its CUDA twin ``_matmul_cuda`` (shared-memory tiles, 8 x 8 register tiles per
+  thread), :func:`measure_matmul` and, on a GPU, :func:`measure_matmul_cuda`.
 
 References
 ----------
@@ -533,30 +534,65 @@ def _matmul_cpu(a, b, c):
                         crow[j] += arow[j]
 
 
-TILE = 16
+# The CUDA twin: register tiling. A block of 16 x 16 threads computes a 128 x 128 tile of C; each
+# thread keeps an 8 x 8 block of C in registers (rows ty + 16*p, columns tx + 16*q). Per step of k it
+# loads 8 values of A and 8 of B from shared memory and does 64 multiply-adds: 0.25 shared loads per
+# FMA, where one element of C per thread needed 2. The 128 x 16 tile of A and the 16 x 128 tile of B
+# are read from global memory row by row (coalesced), and a warp's reads of shared memory are either
+# one broadcast address or 16 consecutive words (no bank conflicts). Compiled for sm_90, the k-loop
+# body is 16 ld.shared and 64 fma.rn.f32 with no local-memory traffic (the 8 x 8 accumulators stay
+# in registers).
+
+TILE = 16            # threads per block along x and y
+REG = 8              # C elements per thread along each axis
+BLOCK_MN = TILE * REG  # 128: the tile of C a block computes
+BLOCK_K = 16         # depth of the A and B tiles staged in shared memory
 
 
 @cuda.jit(cache=True)
 def _matmul_cuda(a, b, c):
-    """c = a @ b with TILE x TILE tiles of a and b staged in shared memory, one thread per element of c."""
-    sa = cuda.shared.array((TILE, TILE), np.float32)
-    sb = cuda.shared.array((TILE, TILE), np.float32)
+    """c = a @ b (float32): 128 x 128 tiles of c per block, 8 x 8 per thread in registers."""
+    sa = cuda.shared.array((BLOCK_MN, BLOCK_K), np.float32)
+    sb = cuda.shared.array((BLOCK_K, BLOCK_MN), np.float32)
+    acc = cuda.local.array((REG, REG), np.float32)
+    ar = cuda.local.array(REG, np.float32)
+    br = cuda.local.array(REG, np.float32)
     tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
-    row = cuda.blockIdx.y * TILE + ty
-    col = cuda.blockIdx.x * TILE + tx
+    tid = ty * TILE + tx
+    row0 = cuda.blockIdx.y * BLOCK_MN
+    col0 = cuda.blockIdx.x * BLOCK_MN
     n, kk = a.shape
     m = b.shape[1]
-    acc = np.float32(0.0)
-    for t in range((kk + TILE - 1) // TILE):
-        k = t * TILE
-        sa[ty, tx] = a[row, k + tx] if row < n and k + tx < kk else np.float32(0.0)
-        sb[ty, tx] = b[k + ty, col] if k + ty < kk and col < m else np.float32(0.0)
+    for p in range(REG):
+        for q in range(REG):
+            acc[p, q] = np.float32(0.0)
+    for k0 in range(0, kk, BLOCK_K):
+        for e in range(tid, BLOCK_MN * BLOCK_K, TILE * TILE):   # 8 elements of each tile per thread
+            r, cc = e // BLOCK_K, e % BLOCK_K                    # A tile: 16 consecutive k per row
+            gr, gk = row0 + r, k0 + cc
+            sa[r, cc] = a[gr, gk] if gr < n and gk < kk else np.float32(0.0)
+            r, cc = e // BLOCK_MN, e % BLOCK_MN                  # B tile: 128 consecutive columns per row
+            gk, gc = k0 + r, col0 + cc
+            sb[r, cc] = b[gk, gc] if gk < kk and gc < m else np.float32(0.0)
         cuda.syncthreads()
-        for q in range(TILE):
-            acc += sa[ty, q] * sb[q, tx]
+        for k in range(BLOCK_K):
+            for p in range(REG):
+                ar[p] = sa[ty + TILE * p, k]
+            for q in range(REG):
+                br[q] = sb[k, tx + TILE * q]
+            for p in range(REG):
+                for q in range(REG):
+                    acc[p, q] += ar[p] * br[q]
         cuda.syncthreads()
-    if row < n and col < m:
-        c[row, col] = acc
+    for p in range(REG):
+        for q in range(REG):
+            i, j = row0 + ty + TILE * p, col0 + tx + TILE * q
+            if i < n and j < m:
+                c[i, j] = acc[p, q]
+
+
+def _matmul_grid(n_rows, n_cols):
+    return ((n_cols + BLOCK_MN - 1) // BLOCK_MN, (n_rows + BLOCK_MN - 1) // BLOCK_MN), (TILE, TILE)
 
 
 def _matrix(name, x):
@@ -587,12 +623,13 @@ def matmul(a: np.ndarray, b: np.ndarray, backend: str | None = None) -> np.ndarr
     a, b = _matrix("a", a), _matrix("b", b)
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"a.shape[1] ({a.shape[1]}) must equal b.shape[0] ({b.shape[0]})")
-    c = np.zeros((a.shape[0], b.shape[1]), np.float32)
-    if _backend.is_cuda(_backend.resolve(backend)):
-        grid = ((b.shape[1] + TILE - 1) // TILE, (a.shape[0] + TILE - 1) // TILE)
-        d_c = cuda.to_device(c)
-        _matmul_cuda[grid, (TILE, TILE)](cuda.to_device(a), cuda.to_device(b), d_c)
+    work = a.shape[0] * a.shape[1] * b.shape[1]
+    if _backend.is_cuda(_backend.choose("chips.matmul", work, backend).backend):
+        blocks, threads = _matmul_grid(a.shape[0], b.shape[1])
+        d_c = cuda.device_array((a.shape[0], b.shape[1]), np.float32)   # every element is written
+        _backend.launch(_matmul_cuda, None, a, b, d_c, blocks=blocks, threads_per_block=threads)
         return d_c.copy_to_host()
+    c = np.zeros((a.shape[0], b.shape[1]), np.float32)
     _matmul_cpu(a, b, c)
     return c
 
@@ -618,6 +655,60 @@ def measure_matmul(n: int = 1024, repeats: int = 3, seed: int = 0) -> dict:
     err = float(np.abs(results["got"] - ref).max() / np.abs(ref).max())
     return {"n": n, "numba_seconds": t_nb, "blas_seconds": t_blas, "numba_GFLOPs": flops / t_nb / 1e9,
             "blas_GFLOPs": flops / t_blas / 1e9, "fraction_of_blas": t_blas / t_nb, "max_rel_error": err}
+
+
+def measure_matmul_cuda(n: int = 4096, repeats: int = 5, seed: int = 0) -> dict:
+    """FLOP/s of the CUDA twin on device-resident float32 ``n x n`` matrices, copies timed apart.
+
+    Needs a CUDA GPU (``backend.resolve("cuda") == "cuda"``). Where CuPy is importable, cuBLAS SGEMM
+    (``cupy.matmul``) is timed on the same device arrays.
+
+    Returns
+    -------
+    dict
+        ``n``, ``kernel_seconds`` (best run, arrays already on the device), ``kernel_TFLOPs``,
+        ``copy_in_seconds`` (A and B host -> device), ``copy_out_seconds`` (C device -> host),
+        ``end_to_end_TFLOPs`` (kernel plus both copies), ``max_rel_error`` against cuBLAS or NumPy,
+        and, with CuPy, ``cublas_seconds``, ``cublas_TFLOPs`` and ``fraction_of_cublas``.
+    """
+    n = _checks.integer("n", n, low=64, high=16384)
+    if _backend.resolve("cuda") != "cuda":
+        raise ValueError("measure_matmul_cuda needs a CUDA GPU (the simulator is far too slow)")
+    rng = np.random.default_rng(seed)
+    a = rng.random((n, n), dtype=np.float32)
+    b = rng.random((n, n), dtype=np.float32)
+    flops = 2.0 * n ** 3
+    d_a, d_b = _backend.to_device(a, b)
+    d_c = cuda.device_array((n, n), np.float32)
+    blocks, threads = _matmul_grid(n, n)
+
+    def run():
+        _backend.launch(_matmul_cuda, None, d_a, d_b, d_c, blocks=blocks, threads_per_block=threads)
+        cuda.synchronize()
+    t_k = best_time(run, repeats=repeats, warmup=1)
+    t_in = best_time(lambda: (_backend.to_device(a, b), cuda.synchronize()), repeats=3)
+    host_c = np.empty((n, n), np.float32)
+    t_out = best_time(lambda: d_c.copy_to_host(host_c), repeats=3)
+    out = {"n": n, "kernel_seconds": t_k, "kernel_TFLOPs": flops / t_k / 1e12, "copy_in_seconds": t_in,
+           "copy_out_seconds": t_out, "end_to_end_TFLOPs": flops / (t_k + t_in + t_out) / 1e12}
+    try:
+        import cupy
+    except Exception:       # not installed, or no matching CUDA runtime
+        cupy = None
+    if cupy is not None:
+        c_a, c_b = cupy.asarray(d_a), cupy.asarray(d_b)
+
+        def blas():
+            c_a @ c_b
+            cupy.cuda.Device().synchronize()
+        t_blas = best_time(blas, repeats=repeats, warmup=1)
+        ref = cupy.asnumpy(c_a @ c_b)
+        out.update(cublas_seconds=t_blas, cublas_TFLOPs=flops / t_blas / 1e12, fraction_of_cublas=t_blas / t_k)
+    else:
+        ref = a[:256].astype(np.float64) @ b.astype(np.float64)
+    got = host_c[: ref.shape[0]]
+    out["max_rel_error"] = float(np.abs(got - ref).max() / np.abs(ref).max())
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@
   fullest path of :func:`~infralab.network.simulate_ecmp` (flow hashing) or
   :func:`~infralab.network.simulate_spraying` (SRD-style spraying).
 * **cooling** (:mod:`infralab.thermal`): air or liquid from the junction-temperature chain
-  :func:`~infralab.thermal.junction_temperature` (notebook 02's resistances), racks from a per-rack
+  :func:`~infralab.thermal.chain_temperature` with the course's one table of cooling assumptions,
+  :data:`~infralab.thermal.COOLING` (notebook 02; its air heat sink is sized like the air-cooled
+  700-1,000 W systems that exist), racks from a per-rack
   power and cooling cap (the first-fit-decreasing packing of
   :func:`~infralab.thermal.place_servers` for identical servers).
 * **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt at line rate,
@@ -91,15 +93,12 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "host_w_per_instance": (2000.0, "assumption: CPUs, memory, NICs and fans per instance, W"),
     "unpublished_tdp_w": (500.0, "assumption: chip power where the vendor publishes no TDP"),
     "t_junction_max_c": (95.0, "assumption: junction throttling limit (notebook 02)"),
-    "inlet_c": (25.0, "assumption: coolant inlet temperature (notebook 02)"),
-    "air_fin_area_m2": (0.25, "assumption: effective heat-sink area per chip at h = 50 W/(m2 K) (notebook 02)"),
+    "inlet_c": (None, "thermal.COOLING: coolant inlet, air row (liquid row: its own); a value here sets both"),
+    "air_fin_area_m2": (None, "thermal.COOLING: air heat-sink (wetted) area per chip (notebook 02)"),
     "rack_kw_air": (25.0, "assumption: air rack cooling cap (notebook 02; typical racks 8-12 kW, facts.md)"),
     "rack_kw_liquid": (120.0, "assumption: liquid rack cap (AI racks 40-130 kW, facts.md)"),
 }
 
-#: Junction-chain resistances of notebook 02 (assumptions there): R_jc, R_TIM (K/W); air h (W/(m^2 K));
-#: liquid cold plate h and area.
-CHAIN = {"r_jc": 0.015, "r_tim": 0.01, "air_h": 50.0, "liquid_h": 5000.0, "liquid_area_m2": 0.005}
 
 #: Default ranges of :func:`sample`, each (low, high) drawn uniformly, with their sources.
 DEFAULT_RANGES: dict[str, tuple[tuple[float, float] | None, str]] = {
@@ -300,8 +299,20 @@ def _plan(instance, n_instances, params, tokens, overrides):
     frac = _checks.real("power_fraction", v["power_fraction"], low=0.0, high=1.0, low_open=True)
     host_w = _checks.nonnegative("host_w_per_instance", v["host_w_per_instance"])
     tj_max = _checks.real("t_junction_max_c", v["t_junction_max_c"], low=0.0, high=200.0)
-    inlet = _checks.real("inlet_c", v["inlet_c"], low=-50.0, high=tj_max, high_open=True)
-    fin = _checks.positive("air_fin_area_m2", v["air_fin_area_m2"])
+    # coolant inlet and air heat sink: thermal.COOLING unless the caller sets them
+    inlets = {kind: thermal.COOLING[kind]["t_inf_c"] for kind in ("air", "liquid")}
+    if v["inlet_c"] is not None:
+        inlets = dict.fromkeys(inlets, _checks.real("inlet_c", v["inlet_c"], low=-50.0, high=tj_max,
+                                                    high_open=True))
+    elif max(inlets.values()) >= tj_max:
+        raise ValueError(f"t_junction_max_c must be above the coolant inlets of thermal.COOLING {inlets}, "
+                         f"got {tj_max:g}")
+    a["inlet_c"]["value"] = inlets["air"]
+    if v["air_fin_area_m2"] is None:
+        fin = thermal.COOLING["air"]["wetted_area_m2"]
+        a["air_fin_area_m2"]["value"] = fin
+    else:
+        fin = _checks.positive("air_fin_area_m2", v["air_fin_area_m2"])
     rack_air = _checks.positive("rack_kw_air", v["rack_kw_air"])
     rack_liq = _checks.positive("rack_kw_liquid", v["rack_kw_liquid"])
 
@@ -326,11 +337,13 @@ def _plan(instance, n_instances, params, tokens, overrides):
     lat_coeff = network.training_step(latency_s=1.0, **kw)["latency_part_s"]
 
     # --- power, cooling and racks -----------------------------------------------------------------
-    def max_chip_w(h, area):
-        rise_per_w = thermal.junction_temperature(1.0, inlet, CHAIN["r_jc"], CHAIN["r_tim"], h, area) - inlet
-        return (tj_max - inlet) / rise_per_w
-    air_limit = max_chip_w(CHAIN["air_h"], fin)
-    liquid_limit = max_chip_w(CHAIN["liquid_h"], CHAIN["liquid_area_m2"])
+    def max_chip_w(kind, **override):
+        # the chain is linear in power: the limit is the allowed rise over the rise of one watt
+        t_in = inlets[kind]
+        rise_per_w = thermal.chain_temperature(1.0, kind, t_inf_c=t_in, **override) - t_in
+        return (tj_max - t_in) / rise_per_w
+    air_limit = max_chip_w("air", wetted_area_m2=fin)
+    liquid_limit = max_chip_w("liquid")
     cooling = "air" if chip_w <= air_limit else "liquid"
     rack_kw = rack_air if cooling == "air" else rack_liq
     server_peak_w = per_inst * chip_w + host_w
@@ -530,16 +543,13 @@ def sample(instance: str, n_instances: int, params: float, tokens: float, *, n_s
     rng = sample_ranges(instance, n_instances, **ranges)
     fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
     plan = _plan(instance, n_instances, params, tokens, {**fixed, "usd_per_hour": rng["usd_per_hour"][1]})
-    where = _backend.resolve(backend)
+    where = _backend.choose("cluster.sample", n, backend).backend
     lo = np.array([rng[k][0] for k in SAMPLED])
     hi = np.array([rng[k][1] for k in SAMPLED])
     key = _rng.stream_key(seed, salt=0xC105)
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n)
         d_out = cuda.device_array((len(OUTPUTS) + len(SAMPLED), n))
-        with _backend.quiet_simulator():
-            _sample_cuda[blocks, threads](key, cuda.to_device(plan["consts"]), cuda.to_device(lo),
-                                          cuda.to_device(hi), d_out)
+        _backend.launch(_sample_cuda, n, key, plan["consts"], lo, hi, d_out, threads_per_block=128)
         out = d_out.copy_to_host()
     else:
         out = np.empty((len(OUTPUTS) + len(SAMPLED), n))

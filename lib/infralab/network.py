@@ -12,7 +12,8 @@ Notebook 01 calls these functions. Four models, each small enough to read:
 3. **Flow hashing versus spraying.** ECMP hashes each flow onto one of ``n`` equal paths: balls into
    bins. :func:`ecmp_expected_used_paths` and :func:`ecmp_no_collision_probability` are the exact
    formulas; :func:`simulate_ecmp` and :func:`simulate_spraying` are Monte Carlo runs of one numba
-   kernel (``_bins_cpu``) whose CUDA twin (``_bins_cuda``) sits beside it.
+   kernel (``_bins_cpu``) whose CUDA twins (``_bins_shared_cuda``, histograms in shared memory, and
+   ``_bins_cuda`` for more than 64 bins) sit beside it.
 4. **Tail latency under loss.** :func:`simulate_message_latency` draws per-packet queueing delays and
    losses, retransmitting after a timeout (kernel-TCP-like, milliseconds) or quickly (SRD-like,
    microseconds); a collective waits for its slowest message (:func:`collective_step_latency`).
@@ -31,6 +32,7 @@ Tight Analysis", RANDOM 1998. NVIDIA nccl-tests, doc/PERFORMANCE.md.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from numba import cuda, njit, prange
@@ -423,15 +425,141 @@ def _bins_cpu(n_bins, n_balls, key, used_out, max_out, scratch):
             used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, scratch[ch])
 
 
+# On the GPU each thread needs its own histogram of n_bins counters. Up to SHARED_BINS bins they live
+# in shared memory, laid out [bin, thread]: thread tx's counter for bin b is at b*BINS_THREADS + tx,
+# so the 32 threads of a warp always hit 32 different banks, whichever bins their balls fall in.
+# Larger histograms use a device scratch array laid out the same way, [bin, thread], reused across
+# calls (backend.device_scratch). Per-trial results stay on the device; _trial_sums_cuda reduces them
+# there, so simulate_ecmp copies back four integers instead of two arrays of n_trials.
+
+SHARED_BINS = 64
+BINS_THREADS = 128
+SUM_THREADS = 256
+
+
+@cuda.jit(cache=True)
+def _bins_shared_cuda(n_bins, n_balls, key, used_out, max_out):
+    counts = cuda.shared.array((SHARED_BINS, BINS_THREADS), np.int32)
+    mine = counts[:, cuda.threadIdx.x]
+    for t in range(cuda.grid(1), used_out.size, cuda.gridsize(1)):
+        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, mine)
+
+
 @cuda.jit(cache=True)
 def _bins_cuda(n_bins, n_balls, key, used_out, max_out, scratch):
     tid = cuda.grid(1)
+    mine = scratch[:, tid]
     for t in range(tid, used_out.size, cuda.gridsize(1)):
-        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, scratch[tid])
+        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, mine)
 
+
+@cuda.jit(cache=True)
+def _trial_sums_cuda(used, most, sums):
+    """sums += (sum of used, sum of most, sum of most**2, trials with most <= 1), exact int64."""
+    part = cuda.shared.array((4, SUM_THREADS), np.int64)
+    tx = cuda.threadIdx.x
+    s0 = np.int64(0)
+    s1 = np.int64(0)
+    s2 = np.int64(0)
+    s3 = np.int64(0)
+    for t in range(cuda.grid(1), used.size, cuda.gridsize(1)):
+        m = np.int64(most[t])
+        s0 += np.int64(used[t])
+        s1 += m
+        s2 += m * m
+        if m <= 1:
+            s3 += 1
+    part[0, tx] = s0
+    part[1, tx] = s1
+    part[2, tx] = s2
+    part[3, tx] = s3
+    cuda.syncthreads()
+    step = cuda.blockDim.x // 2            # a power of two
+    while step > 0:
+        if tx < step:
+            for q in range(4):
+                part[q, tx] += part[q, tx + step]
+        cuda.syncthreads()
+        step //= 2
+    if tx == 0:
+        for q in range(4):
+            cuda.atomic.add(sums, q, part[q, 0])
+
+
+#: The device reduction sums most**2 in int64; beyond this bound on n_trials * n_balls**2 it could
+#: overflow, and the per-trial arrays come back for exact sums on the host instead.
+DEVICE_SUM_LIMIT = 2**62
+
+#: Device scratch kept below this size (bytes) for histograms too large for shared memory.
+SCRATCH_BYTES = 64 << 20
 
 MAX_BINS = 1 << 16
 MAX_BALLS = 1 << 24
+
+
+def _bins_on_device(n_bins, n_balls, n_trials, key):
+    """Launch the GPU twin; returns the per-trial (used, fullest) as device arrays, which are reused
+    scratch: the caller copies or reduces them before the next call."""
+    d_used = _backend.device_scratch("network.bins.used", (n_trials,), np.int32)
+    d_most = _backend.device_scratch("network.bins.most", (n_trials,), np.int32)
+    if n_bins <= SHARED_BINS:
+        _backend.launch(_bins_shared_cuda, n_trials, n_bins, n_balls, key, d_used, d_most,
+                        threads_per_block=BINS_THREADS, max_blocks=8192)
+        return d_used, d_most
+    blocks, threads = _backend.launch_config(n_trials, BINS_THREADS, 8192)
+    blocks = max(1, min(blocks, SCRATCH_BYTES // (4 * n_bins * threads)))
+    scratch = _backend.device_scratch("network.bins", (n_bins, blocks * threads), np.int32)
+    _backend.launch(_bins_cuda, n_trials, n_bins, n_balls, key, d_used, d_most, scratch,
+                    blocks=blocks, threads_per_block=threads)
+    return d_used, d_most
+
+
+def _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize):
+    n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
+    n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
+    n_trials = _checks.integer("n_trials", n_trials, low=1, high=1 << 31)
+    seed = _checks.integer("seed", seed)
+    where = _backend.choose("network.bins", n_trials * max(1, n_balls), backend).backend
+    key = _rng.stream_key(seed, salt=0xB1A5)
+    if _backend.is_cuda(where):
+        d_used, d_most = _bins_on_device(n_bins, n_balls, n_trials, key)
+        # the device sums are int64: reduce there unless the sum of most**2 could overflow
+        if summarize and n_trials * max(1, n_balls) ** 2 < DEVICE_SUM_LIMIT:
+            d_sums = cuda.to_device(np.zeros(4, np.int64))
+            _backend.launch(_trial_sums_cuda, n_trials, d_used, d_most, d_sums,
+                            threads_per_block=SUM_THREADS, max_blocks=1024)
+            return tuple(int(x) for x in d_sums.copy_to_host())
+        used, most = d_used.copy_to_host(), d_most.copy_to_host()
+    else:
+        used = np.empty(n_trials, np.int32)
+        most = np.empty(n_trials, np.int32)
+        n_chunks = min(n_trials, 64)
+        scratch = np.empty((n_chunks, n_bins), np.int32)
+        _bins_cpu(n_bins, n_balls, key, used, most, scratch)
+    return _exact_sums(used, most) if summarize else (used, most)
+
+
+def _exact_sums(used, most):
+    """(sum of used, sum of most, sum of most**2, trials with most <= 1) as exact Python ints: the
+    squares are summed over the histogram of ``most`` (few distinct values), so nothing overflows."""
+    hist = np.bincount(most)
+    values = np.nonzero(hist)[0]
+    s2 = sum(int(v) * int(v) * int(hist[v]) for v in values)
+    return int(used.sum(dtype=np.int64)), int(most.sum(dtype=np.int64)), s2, int(hist[:2].sum())
+
+
+def _summary(n_bins, n_balls, n_trials, seed, backend, samples):
+    """(exact sums, per-trial fullest bins or None): reduced on the device unless the samples are wanted."""
+    if samples:
+        used, most = _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=False)
+        return _exact_sums(used, most), most
+    return _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=True), None
+
+
+def _mean_std(total, total_sq, n):
+    """Mean and population standard deviation from exact integer sums (the same on every backend)."""
+    var = Fraction(n * total_sq - total * total, n * n)
+    return total / n, math.sqrt(var)
 
 
 def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
@@ -451,32 +579,15 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
     seed : int
         Seed; the same seed gives the same arrays on every backend.
     backend : {"cpu", "cuda"}, optional
-        Override the backend for this call.
+        Override the backend for this call (automatic: the GPU from 2**20 balls thrown, see
+        :data:`infralab.backend.GPU_MIN_WORK`).
 
     Returns
     -------
     used, fullest : numpy.ndarray
         int32 arrays of length ``n_trials``.
     """
-    n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
-    n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
-    n_trials = _checks.integer("n_trials", n_trials, low=1, high=1 << 31)
-    seed = _checks.integer("seed", seed)
-    where = _backend.resolve(backend)
-    key = _rng.stream_key(seed, salt=0xB1A5)
-    used = np.zeros(n_trials, np.int32)
-    most = np.zeros(n_trials, np.int32)
-    if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n_trials)
-        scratch = cuda.device_array((blocks * threads, n_bins), np.int32)
-        d_used, d_most = cuda.to_device(used), cuda.to_device(most)
-        with _backend.quiet_simulator():
-            _bins_cuda[blocks, threads](n_bins, n_balls, key, d_used, d_most, scratch)
-        return d_used.copy_to_host(), d_most.copy_to_host()
-    n_chunks = min(n_trials, 64)
-    scratch = np.empty((n_chunks, n_bins), np.int32)
-    _bins_cpu(n_bins, n_balls, key, used, most, scratch)
-    return used, most
+    return _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=False)
 
 
 def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
@@ -515,11 +626,11 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     True
     """
     _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
-    used, most = balls_into_bins(n_paths, n_flows, n_trials, seed, backend)
+    (s_used, s_most, s_most2, n_single), most = _summary(n_paths, n_flows, n_trials, seed, backend, return_samples)
     ideal = n_flows / n_paths
-    mean_max = float(most.mean())
-    out = {"mean_used_paths": float(used.mean()), "mean_max_load": mean_max,
-           "std_max_load": float(most.std()), "p_no_collision": float(np.mean(most <= 1)),
+    mean_max, std_max = _mean_std(s_most, s_most2, n_trials)
+    out = {"mean_used_paths": s_used / n_trials, "mean_max_load": mean_max,
+           "std_max_load": std_max, "p_no_collision": n_single / n_trials,
            "ideal_load": float(ideal), "slowdown": float(mean_max / ideal)}
     if return_samples:
         out["max_load"] = most.astype(np.float64)
@@ -550,14 +661,14 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
     m = _checks.integer("n_flows", n_flows, low=1)
     if m * k > MAX_BALLS:
         raise ValueError(f"n_flows * packets_per_flow must be <= {MAX_BALLS}, got {m * k}")
-    used, most = balls_into_bins(n_paths, m * k, n_trials, seed, backend)
-    load = most / k
+    (s_used, s_most, s_most2, _), most = _summary(n_paths, m * k, n_trials, seed, backend, return_samples)
+    mean_most, std_most = _mean_std(s_most, s_most2, n_trials)
     ideal = m / n_paths
-    out = {"mean_used_paths": float(used.mean()), "mean_max_load": float(load.mean()),
-           "std_max_load": float(load.std()), "ideal_load": float(ideal),
-           "slowdown": float(load.mean() / ideal)}
+    out = {"mean_used_paths": s_used / n_trials, "mean_max_load": mean_most / k,
+           "std_max_load": std_most / k, "ideal_load": float(ideal),
+           "slowdown": float(mean_most / k / ideal)}
     if return_samples:
-        out["max_load"] = load
+        out["max_load"] = most / k
     return out
 
 
@@ -568,7 +679,8 @@ def spraying_slowdown(n_paths: int, packets_per_path: float) -> float:
     ``lambda = packets_per_path`` and independent, so ``E[max] = sum_x (1 - F(x)^n)`` and the slowdown
     is ``E[max] / lambda``. Accurate to about a percent for 8 paths or more; it applies to ECMP too
     with flows instead of packets. For large ``lambda`` it behaves like ``1 + E[max of n standard
-    normals] / sqrt(lambda)`` (about ``1 + 2.4 / sqrt(lambda)`` for 64 paths).
+    normals] / sqrt(lambda)`` (about ``1 + 2.34 / sqrt(lambda)`` for 64 paths, where that
+    expectation is 2.34; a little more at small ``lambda``, where the Poisson counts are skewed).
 
     Examples
     --------
@@ -699,15 +811,13 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     rto = _checks.nonnegative("rto_s", rto_s)
     tries = _checks.integer("max_tries", max_tries, low=1, high=64)
     seed = _checks.integer("seed", seed)
-    where = _backend.resolve(backend)
+    where = _backend.choose("network.latency", n * k, backend).backend
     key = _rng.stream_key(seed, salt=0x7A11)
-    out = np.empty(n)
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n)
         d_out = cuda.device_array(n)
-        with _backend.quiet_simulator():
-            _latency_cuda[blocks, threads](key, k, base, q, loss, rto, tries, d_out)
+        _backend.launch(_latency_cuda, n, key, k, base, q, loss, rto, tries, d_out, threads_per_block=128)
         return d_out.copy_to_host()
+    out = np.empty(n)
     _latency_cpu(key, k, base, q, loss, rto, tries, out)
     return out
 

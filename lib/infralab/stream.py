@@ -10,6 +10,13 @@ The CPU kernel and its CUDA twin sit side by side below: the same loop body, onc
 ``prange`` loop over the array, once as a grid-stride loop in which each GPU thread handles every
 ``stride``-th element.
 
+The twins agree to the last bit on most machines, but not everywhere: on a GPU, NVVM contracts
+``b + s*c`` into one fused multiply-add (PTX ``fma.rn.f64``), which rounds once instead of twice,
+and ``fastmath=False`` does not stop it. The result then differs from the CPU's in the last bit
+for a fraction of the elements (by 1 ulp when b and s*c have the same sign; cancellation can make it
+more; :func:`fma_differences` computes both on the CPU). The simulator never fuses, so there the
+twins are equal; the twin test allows 2 ulp and says why.
+
 References
 ----------
 J. D. McCalpin, "Memory Bandwidth and Machine Balance in Current High Performance Computers",
@@ -43,6 +50,13 @@ def _triad_cuda(a, b, c, s):
     stride = cuda.gridsize(1)
     for i in range(start, a.size, stride):
         a[i] = b[i] + s * c[i]
+
+
+@cuda.jit(cache=True)
+def _copy_cuda(dst, src):
+    """dst = src, grid-stride: the GPU's ruler, as the triad is the CPU's."""
+    for i in range(cuda.grid(1), dst.size, cuda.gridsize(1)):
+        dst[i] = src[i]
 
 
 # --- reference versions, for timing comparisons ----------------------------------------------
@@ -103,15 +117,13 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     """
     _check_vectors(b, c, out)
     s = _checks.real("s", s)
-    where = _backend.resolve(backend)
+    where = _backend.choose("stream.triad", b.size, backend).backend
     b = np.ascontiguousarray(b)
     c = np.ascontiguousarray(c)
     a = np.empty_like(b) if out is None else out
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(a.size, 256)
         d_a = cuda.device_array_like(a)
-        with _backend.quiet_simulator():
-            _triad_cuda[blocks, threads](d_a, cuda.to_device(b), cuda.to_device(c), s)
+        _backend.launch(_triad_cuda, a.size, d_a, b, c, s, threads_per_block=256)
         d_a.copy_to_host(a)
     else:
         _triad_cpu(a, b, c, s)
@@ -142,6 +154,40 @@ def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
     # the warm-up call compiles (or loads from cache) and faults the pages in
     best = best_time(lambda: _triad_cpu(a, b, c, 3.0), repeats=repeats, warmup=1)
     return {"n": n, "seconds": best, "GBps": TRIAD_BYTES_PER_ELEMENT * n / best / 1e9}
+
+
+def measure_gpu_copy_bandwidth(n: int = 1 << 26, repeats: int = 10) -> dict:
+    """Device-to-device copy bandwidth of this machine's GPU, with a copy kernel (needs a CUDA GPU).
+
+    The GPU's ruler for memory-bound kernels: ``python -m infralab.bench`` reports each GPU kernel's
+    ``fraction_of_gpu_copy`` against it, measured in the same run.
+
+    Parameters
+    ----------
+    n : int
+        float64 elements per array (default 2**26: two arrays of 512 MiB, far beyond any cache).
+    repeats : int
+        Timed runs after one warm-up; the best is reported.
+
+    Returns
+    -------
+    dict
+        ``n``, ``seconds`` and ``GBps`` (1e9 bytes/s, counting 16 bytes per element: one read,
+        one write).
+    """
+    n = _checks.integer("n", n, low=1 << 16, high=1 << 30)
+    repeats = _checks.integer("repeats", repeats, low=1)
+    if _backend.resolve("cuda") != "cuda":
+        raise ValueError("measure_gpu_copy_bandwidth needs a CUDA GPU")
+    src = cuda.device_array(n)
+    dst = cuda.device_array(n)
+    blocks, threads = _backend.launch_config(n, 256, 1 << 16)
+
+    def run():
+        _backend.launch(_copy_cuda, n, dst, src, blocks=blocks, threads_per_block=threads)
+        cuda.synchronize()
+    best = best_time(run, repeats=repeats, warmup=1)
+    return {"n": n, "seconds": best, "GBps": 16 * n / best / 1e9}
 
 
 def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
@@ -184,3 +230,104 @@ def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
         out[key] = np.array(out[key])
     return out
 
+
+
+# --- fused multiply-add: why the GPU twin differs in the last bit -----------------------------
+
+def fma_differences(b: np.ndarray, c: np.ndarray, s: float) -> dict:
+    """Compare the triad ``b + s*c`` rounded twice (CPU, simulator) with it rounded once (GPU FMA).
+
+    The CPU kernel and NumPy round the product ``s*c`` to a double, then round the sum: two
+    roundings. On a GPU, NVVM contracts the same source line into one fused multiply-add,
+    ``fma.rn.f64`` in PTX, which rounds the exact ``b + s*c`` once (``fastmath=False`` does not
+    stop it). Both are correct IEEE 754 operations; they are different expressions, so their
+    last bits can differ. This function computes both on the CPU, the fused one exactly.
+
+    Method: Dekker's two-product (with Veltkamp's split) gives the product's rounding error ``e``
+    exactly, so ``s*c == p + e`` with ``p = fl(s*c)``; :func:`math.fsum` then returns the correctly
+    rounded sum of ``b``, ``p`` and ``e``, which is ``fma(s, c, b)`` (Python 3.13's ``math.fma``
+    gives the same). The bounds on the inputs keep both steps exact (no overflow, no underflow).
+
+    Parameters
+    ----------
+    b, c : numpy.ndarray
+        1-D float64 arrays of equal length, 1 to 2,000,000 elements; every element 0 or with
+        magnitude in [2**-300, 2**300].
+    s : float
+        The scalar, 0 or with magnitude in [2**-300, 2**300].
+
+    Returns
+    -------
+    dict
+        ``n`` (elements), ``unfused`` (``b + s*c`` rounded twice, what the CPU kernel returns),
+        ``fused`` (rounded once, what ``fma.rn.f64`` returns), ``ulps`` (int64 array: how many
+        doubles apart the two are, per element), ``differ`` (elements where they differ),
+        ``fraction`` (``differ / n``) and ``max_ulps``. When ``b`` and ``s*c`` have the same sign
+        the two differ by at most 1 ulp; under cancellation (``b`` close to ``-s*c``) the gap in
+        ulps can be large, because the unfused result has lost the product's low bits.
+
+    Raises
+    ------
+    TypeError
+        When ``b`` or ``c`` is not a 1-D float64 array, or ``s`` is not a real number.
+    ValueError
+        For arrays of different lengths, lengths outside 1..2,000,000, or values that are not
+        finite or lie outside the magnitude range above.
+
+    References
+    ----------
+    T. J. Dekker, "A floating-point technique for extending the available precision",
+    Numerische Mathematik 18, 1971. https://doi.org/10.1007/BF01397083
+    J. R. Shewchuk, "Adaptive precision floating-point arithmetic and fast robust geometric
+    predicates", Discrete & Computational Geometry 18, 1997 (the algorithm of ``math.fsum``).
+    https://doi.org/10.1007/PL00009321
+    NVIDIA, "Floating Point and IEEE 754 Compliance for NVIDIA GPUs".
+    https://docs.nvidia.com/cuda/floating-point/index.html
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = fma_differences(np.array([0.1, 1.0]), np.array([0.3, 2.0]), 3.0)
+    >>> r["unfused"].tolist(), r["fused"].tolist()
+    ([0.9999999999999999, 7.0], [1.0, 7.0])
+    >>> r["differ"], r["max_ulps"]
+    (1, 1)
+    """
+    import math
+
+    _check_vectors(b, c, None)
+    s = _checks.real("s", s)
+    n = b.size
+    if not 1 <= n <= 2_000_000:
+        raise ValueError(f"b and c must have 1 to 2,000,000 elements, got {n}")
+    tiny, huge = 2.0 ** -300, 2.0 ** 300
+    for name, values in (("b", b), ("c", c), ("s", np.array([s]))):
+        mag = np.abs(values)
+        bad = ~np.isfinite(values) | (mag > huge) | ((mag < tiny) & (mag != 0))
+        if bad.any():
+            raise ValueError(f"{name} must be 0 or have magnitude in [2**-300, 2**300] "
+                             f"(finite), got {values[bad][0]!r}")
+    # Veltkamp's split: x == hi + lo exactly, each half with at most 26 significant bits
+    factor = 2.0 ** 27 + 1.0
+    t = factor * c
+    c_hi = t - (t - c)
+    c_lo = c - c_hi
+    t = factor * s
+    s_hi = t - (t - s)
+    s_lo = s - s_hi
+    p = s * c                                                          # rounded product
+    e = ((s_hi * c_hi - p) + s_hi * c_lo + s_lo * c_hi) + s_lo * c_lo  # s*c - p, exactly
+    unfused = b + p                                                    # second rounding
+    fused = unfused.copy()
+    inexact = np.flatnonzero(e != 0.0)           # where e == 0 the two expressions are equal
+    fused[inexact] = [math.fsum(terms) for terms in
+                      zip(b[inexact].tolist(), p[inexact].tolist(), e[inexact].tolist())]
+
+    def ordered(x):                              # doubles -> integers in the same order
+        bits = x.view(np.int64)
+        return np.where(bits < 0, np.int64(-2**63) - bits, bits)
+
+    ulps = np.abs(ordered(fused) - ordered(unfused))
+    differ = int(np.count_nonzero(ulps))
+    return {"n": n, "unfused": unfused, "fused": fused, "ulps": ulps, "differ": differ,
+            "fraction": differ / n, "max_ulps": int(ulps.max())}

@@ -307,24 +307,72 @@ def _ftcs_cpu(u, v, r, n_steps, ring):
     return u
 
 
+# The CUDA twins. Thread x runs along the columns (the unit-stride axis), so the 32 threads of a warp
+# read 32 neighbouring cells of one row: one 256-byte transaction instead of 32 rows far apart.
+# `_ftcs_steps_cuda` runs the whole time loop in one cooperative launch: block b sweeps rows b,
+# b + gridDim, ... with its threads striding along each row (no integer division per cell), then a
+# grid-wide barrier before the next step. `_ftcs_cuda` (one step, 2-D grid of (32, 8) blocks) is the
+# fallback when grid synchronization is unavailable and the single-step kernel the benchmark times.
+
+#: Threads per block of the stepping kernels (a power of two: their reductions halve it).
+STEP_THREADS = 256
+
+
+def _step_threads():
+    """Threads per block of the stepping kernels: 8 under the simulator, where each is a Python thread."""
+    return 8 if _backend.simulator_enabled() else STEP_THREADS
+
+
 @cuda.jit(cache=True)
 def _ftcs_cuda(u, v, r):
-    """One FTCS update of the interior, one thread per cell."""
-    i, j = cuda.grid(2)
+    """One FTCS update of the interior, one thread per cell, ``j`` (x) along the row."""
+    j, i = cuda.grid(2)
     ny, nx = u.shape
     if 0 < i < ny - 1 and 0 < j < nx - 1:
         v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
 
 
+@cuda.jit(device=True, inline=True)
+def _ftcs_sweep(u, v, r):
+    """One step: this block's rows of the interior, its threads striding along each row (coalesced)."""
+    ny, nx = u.shape
+    for i in range(1 + cuda.blockIdx.x, ny - 1, cuda.gridDim.x):
+        for j in range(1 + cuda.threadIdx.x, nx - 1, cuda.blockDim.x):
+            v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
+
+
+@cuda.jit(cache=True)
+def _ftcs_steps_cuda(u, v, r, n_steps):
+    """n_steps FTCS updates in one launch; the result is in u for even n_steps, else in v.
+
+    The two buffers alternate by the step's parity rather than by swapping names, so the compiler
+    keeps both as kernel parameters and issues global-memory loads.
+    """
+    grid = cuda.cg.this_grid()
+    for s in range(n_steps):
+        if s % 2 == 0:
+            _ftcs_sweep(u, v, r)
+        else:
+            _ftcs_sweep(v, u, r)
+        grid.sync()
+
+
+def _ftcs_on_device(u, r, n):
+    """The CUDA path of solve_heat_2d: copy in once, step on the device, copy the result out once."""
+    d_u, = _backend.to_device(u)
+    d_v = _backend.device_copy(d_u)           # v starts as a copy: it needs u's fixed edges
+    if _backend.launch(_ftcs_steps_cuda, None, d_u, d_v, r, n, blocks=u.shape[0] - 2,
+                       threads_per_block=_step_threads(), cooperative=True) is not None:
+        return (d_u if n % 2 == 0 else d_v).copy_to_host()
+    for _ in range(n):                        # no grid sync here: one launch per step, still no copies
+        _backend.launch(_ftcs_cuda, u.shape, d_u, d_v, r)
+        d_u, d_v = d_v, d_u
+    return d_u.copy_to_host()
+
+
 def stability_limit(alpha: float, dx: float) -> float:
     """Largest stable explicit time step on a square grid: ``dx**2 / (4·alpha)`` (seconds)."""
     return _checks.positive("dx", dx) ** 2 / (4.0 * _checks.positive("alpha", alpha))
-
-
-def _grid2d(n_rows: int, n_cols: int, threads: int = 16) -> tuple[tuple[int, int], tuple[int, int]]:
-    if _backend.simulator_enabled():
-        threads = 4
-    return ((n_rows + threads - 1) // threads, (n_cols + threads - 1) // threads), (threads, threads)
 
 
 def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
@@ -376,17 +424,12 @@ def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
     if step > limit:
         raise ValueError(f"dt = {step:.6g} s exceeds the stability limit dx**2/(4*alpha) = {limit:.6g} s")
     r = a * step / (h * h)
-    where = _backend.resolve(backend)
+    where = _backend.choose("thermal.ftcs", u.size, backend).backend
     u = u.copy()
     if n == 0:
         return u
     if _backend.is_cuda(where):
-        blocks, threads = _grid2d(*u.shape)
-        d_u, d_v = cuda.to_device(u), cuda.to_device(u)
-        for _ in range(n):
-            _ftcs_cuda[blocks, threads](d_u, d_v, r)
-            d_u, d_v = d_v, d_u
-        return d_u.copy_to_host()
+        return _ftcs_on_device(u, r, n)
     v = np.empty_like(u)  # the second buffer needs only the fixed edges; the kernel fills the rest
     v[0], v[-1], v[:, 0], v[:, -1] = u[0], u[-1], u[:, 0], u[:, -1]
     n_bands = max(1, min(u.shape[0] - 2, 4 * numba.get_num_threads()))
@@ -480,10 +523,94 @@ def _fv_cpu(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, pe
 
 @cuda.jit(cache=True)
 def _fv_cuda(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt):
-    """One step, one thread per cell."""
-    i, j = cuda.grid(2)
+    """One step, one thread per cell, ``j`` (x) along the row (coalesced)."""
+    j, i = cuda.grid(2)
     if i < t.shape[0] and j < t.shape[1]:
         t_new[i, j] = _fv_update_gpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+
+
+@cuda.jit(device=True)
+def _block_max_into(red, value, out, idx):
+    """out[idx] = max(out[idx], the largest ``value`` of this block): a shared-memory tree, then one
+    atomic per block. Every thread of the block must call it."""
+    tx = cuda.threadIdx.x
+    red[tx] = value
+    cuda.syncthreads()
+    step = cuda.blockDim.x // 2
+    while step > 0:
+        if tx < step and red[tx + step] > red[tx]:
+            red[tx] = red[tx + step]
+        cuda.syncthreads()
+        step //= 2
+    if tx == 0:
+        cuda.atomic.max(out, idx, red[0])
+    cuda.syncthreads()
+
+
+@cuda.jit(device=True, inline=True)
+def _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt):
+    """One step over this block's rows, its threads striding along each row (coalesced); returns the
+    hottest new temperature this thread computed."""
+    ny, nx = t.shape
+    hot = -math.inf
+    for i in range(cuda.blockIdx.x, ny, cuda.gridDim.x):
+        for j in range(cuda.threadIdx.x, nx, cuda.blockDim.x):
+            val = _fv_update_gpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+            t_new[i, j] = val
+            hot = max(hot, val)
+    return hot
+
+
+@cuda.jit(cache=True)
+def _fv_steps_cuda(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, peaks):
+    """n_steps steps in one launch (grid-wide barrier between steps); every ``peak_every`` steps the
+    hottest cell is reduced on the device into ``peaks`` (initialized to -inf). The result is in t
+    for even n_steps, else in t_new."""
+    grid = cuda.cg.this_grid()
+    red = cuda.shared.array(STEP_THREADS, np.float64)
+    for s in range(n_steps):
+        if s % 2 == 0:
+            hot = _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt)
+        else:
+            hot = _fv_sweep(t_new, t, k, inv_c, q_dx2, g_top, t_inf, dt)
+        if (s + 1) % peak_every == 0:
+            _block_max_into(red, hot, peaks, (s + 1) // peak_every - 1)
+        grid.sync()
+
+
+@cuda.jit(cache=True)
+def _max_cuda(t, peaks, idx):
+    """peaks[idx] = max(peaks[idx], t.max()) on the device (the fallback path's recording)."""
+    red = cuda.shared.array(STEP_THREADS, np.float64)
+    ny, nx = t.shape
+    hot = -math.inf
+    for i in range(cuda.blockIdx.x, ny, cuda.gridDim.x):
+        for j in range(cuda.threadIdx.x, nx, cuda.blockDim.x):
+            hot = max(hot, t[i, j])
+    _block_max_into(red, hot, peaks, idx)
+
+
+def _fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec):
+    """The CUDA path of solve_heat_fv: inputs copied once, the time loop and the recorded maxima on
+    the device, two copies back at the end."""
+    d_t, d_k, d_ic, d_q, d_g = _backend.to_device(t, kk, inv_c, q_dx2, g_top)
+    d_n = _backend.device_copy(d_t)
+    d_peaks = cuda.to_device(np.full(max(1, n_rec), -np.inf))
+    peak_every = every if every else n + 1
+    rows, threads = t.shape[0], _step_threads()
+    if n > 0 and _backend.launch(_fv_steps_cuda, None, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step, n,
+                                 peak_every, d_peaks, blocks=rows, threads_per_block=threads,
+                                 cooperative=True) is not None:
+        result = d_t if n % 2 == 0 else d_n
+    else:                                     # no grid sync: one launch per step, still no copies
+        for s in range(n):
+            _backend.launch(_fv_cuda, t.shape, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step)
+            d_t, d_n = d_n, d_t
+            if (s + 1) % peak_every == 0:
+                _backend.launch(_max_cuda, None, d_t, d_peaks, (s + 1) // peak_every - 1,
+                                blocks=min(rows, 1024), threads_per_block=threads)
+        result = d_t
+    return result.copy_to_host(), d_peaks.copy_to_host()[:n_rec]
 
 
 def fv_stability_limit(k, rho_c, dx: float, h_top) -> float:
@@ -569,22 +696,14 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
     if step > limit * (1 + 1e-12):
         raise ValueError(f"dt = {step:.6g} s exceeds the stability limit min(C / sum of conductances) "
                          f"= {limit:.6g} s for this grid (dx**2/(4*alpha) in the interior)")
-    where = _backend.resolve(backend)
+    where = _backend.choose("thermal.fv", t.size, backend).backend
     inv_c = 1.0 / (rc * step_dx * step_dx)
     q_dx2 = q * step_dx * step_dx
     g_top = _top_conductance(kk[0, :], step_dx, h)
     n_rec = n // every if every else 0
     peaks = np.zeros(n_rec)
     if _backend.is_cuda(where):
-        blocks, threads = _grid2d(*shape)
-        d_t, d_n = cuda.to_device(t), cuda.to_device(t)
-        args = [cuda.to_device(a) for a in (kk, inv_c, q_dx2, g_top)]
-        for s in range(n):
-            _fv_cuda[blocks, threads](d_t, d_n, *args, tinf, step)
-            d_t, d_n = d_n, d_t
-            if every and (s + 1) % every == 0:
-                peaks[(s + 1) // every - 1] = d_t.copy_to_host().max()
-        return d_t.copy_to_host(), peaks
+        return _fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec)
     # t may be the caller's array (float_array copies only when it must): never write into it
     use_threads = t.size >= FV_PARALLEL_MIN_CELLS and numba.get_num_threads() > 1
     field = _fv_cpu(t.copy(), np.empty_like(t), kk, inv_c, q_dx2, g_top, tinf, step, n,

@@ -9,6 +9,12 @@ STREAM-style triad that measures this machine's memory bandwidth, and returns on
 and ``fraction_of_triad``, plus free-form ``notes``. Ratios measured in one run are what to
 compare across machines: absolute seconds on a shared 2-core machine are noisy.
 
+On a CUDA backend the run also measures the GPU's device-to-device copy bandwidth
+(:func:`infralab.stream.measure_gpu_copy_bandwidth`, ``gpu_copy_GBps`` in every record), and GPU
+records carry ``fraction_of_gpu_copy`` for memory-bound kernels (bytes moved on the device / time,
+over that bandwidth) and ``speedup_vs_cpu_kernel``: the same work on this machine's CPU kernel
+(all its cores) over the GPU time.
+
 Topic modules register with :func:`register`; see ``_core.py`` for the smallest example.
 """
 
@@ -32,7 +38,7 @@ def register(topic: str):
 
 def record(ctx: dict, kernel: str, size: str, seconds: float, baseline_seconds: float | None,
            *, baseline: str = "numpy", items: float | None = None, bytes_moved: float | None = None,
-           backend: str | None = None, **notes) -> dict:
+           backend: str | None = None, cpu_seconds: float | None = None, **notes) -> dict:
     """Build one benchmark record (see the module docstring for the fields)."""
     rec = {
         "kernel": kernel,
@@ -47,6 +53,22 @@ def record(ctx: dict, kernel: str, size: str, seconds: float, baseline_seconds: 
         rec["items_per_second"] = items / seconds
     if bytes_moved is not None:
         rec["effective_GBps"] = bytes_moved / seconds / 1e9
-        rec["fraction_of_triad"] = rec["effective_GBps"] / ctx["triad_GBps"]
+        if rec["backend"] == "cuda" and ctx.get("gpu_copy_GBps"):
+            rec["fraction_of_gpu_copy"] = rec["effective_GBps"] / ctx["gpu_copy_GBps"]
+        else:
+            rec["fraction_of_triad"] = rec["effective_GBps"] / ctx["triad_GBps"]
+    if cpu_seconds is not None:
+        rec["cpu_kernel_seconds"] = cpu_seconds
+        rec["speedup_vs_cpu_kernel"] = cpu_seconds / seconds
     rec.update(notes)
     return rec
+
+
+def gpu_time(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
+    """Best seconds of ``fn`` on the GPU: each timed call ends with ``cuda.synchronize()``."""
+    from numba import cuda
+
+    def run():
+        fn()
+        cuda.synchronize()
+    return best_time(run, repeats=repeats, warmup=warmup)

@@ -26,8 +26,14 @@ def _fmt(rec: dict) -> str:
         parts.append(f"x{rec['speedup']:7.1f} vs {rec['baseline']}")
     if "items_per_second" in rec:
         parts.append(f"{rec['items_per_second']:.3g} items/s")
-    if "effective_GBps" in rec:
+    if "fraction_of_triad" in rec:
         parts.append(f"{rec['effective_GBps']:6.1f} GB/s = {rec['fraction_of_triad']:.2f} of triad")
+    if "fraction_of_gpu_copy" in rec:
+        parts.append(f"{rec['effective_GBps']:7.1f} GB/s = {rec['fraction_of_gpu_copy']:.2f} of GPU copy")
+    if "speedup_vs_cpu_kernel" in rec:
+        parts.append(f"x{rec['speedup_vs_cpu_kernel']:.1f} vs CPU kernel")
+    if "fraction_of_cublas" in rec:
+        parts.append(f"{rec['TFLOPs']:.1f} TFLOP/s = {rec['fraction_of_cublas']:.2f} of cuBLAS")
     if "fraction_of_blas" in rec:
         parts.append(f"{rec['GFLOPs']:.1f} GFLOP/s = {rec['fraction_of_blas']:.2f} of BLAS")
     if "fraction_of_bulk_1core" in rec:
@@ -53,18 +59,23 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     triad = stream.measure_triad_bandwidth()
     ctx = {"backend": info["backend"], "triad_GBps": triad["GBps"]}
+    if info["backend"] == "cuda":
+        ctx["gpu_copy_GBps"] = stream.measure_gpu_copy_bandwidth()["GBps"]
     records = []
     for topic in topics:
         for fn in REGISTRY[topic]:
             records.extend(fn(ctx))
     for rec in records:
         rec["triad_GBps"] = triad["GBps"]
+        if "gpu_copy_GBps" in ctx:
+            rec["gpu_copy_GBps"] = ctx["gpu_copy_GBps"]
     if args.json:
         json.dump(records, sys.stdout, indent=1)
         print()
     else:
         print(f"backend={info['backend']} cpu_threads={info['cpu_threads']} gpu={info['gpu_name']} "
-              f"triad={triad['GBps']:.1f} GB/s")
+              f"triad={triad['GBps']:.1f} GB/s"
+              + (f" gpu_copy={ctx['gpu_copy_GBps']:.0f} GB/s" if "gpu_copy_GBps" in ctx else ""))
         for rec in records:
             print(_fmt(rec))
         print(f"total {time.perf_counter() - t0:.1f} s")

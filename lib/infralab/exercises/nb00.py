@@ -1,4 +1,4 @@
-"""Exercises of notebook 00 (start here): backends, the grid-stride loop, the triad's time floor.
+"""Exercises of notebook 00 (start here): backends, the grid-stride loop, the triad's time floor, FMA.
 
 Each answer is computed by the function beside it, from the exercise's parameters and ``infralab``;
 :meth:`~infralab.exercises.Exercise.solution` prints that function's source.
@@ -8,7 +8,7 @@ Examples
 >>> from infralab import exercises
 >>> ex = exercises.load("00")
 >>> sorted(ex)
-[2, 3, 4]
+[2, 3, 4, 5]
 >>> ex[4].check(12.0)
 Correct: 12 ms (answers within 2% of the expected value count as right).
 True
@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from unittest import mock
 
 import numpy as np
@@ -79,6 +80,25 @@ def triad_time_ms(n_elements: int = 10_000_000, bandwidth_GBps: float = 20.0) ->
     return seconds * 1e3
 
 
+# --- Exercise 5: the twin test on a real GPU --------------------------------------------------
+
+def twin_test_on_a_gpu(n_elements: int = 1000, s: float = 1.5, seed: int = 0) -> tuple[int, int, bool]:
+    """An exact-equality triad twin test's inputs, rounded twice (CPU) and once (GPU fused multiply-add).
+
+    Returns (elements that differ, largest difference in ulp, is the fused result on every
+    element at least as close to the exact b + s*c as the twice-rounded one?).
+    """
+    n_elements = _checks.integer("n_elements", n_elements, low=1, high=100_000)
+    seed = _checks.integer("seed", seed, low=0)
+    rng = np.random.default_rng(seed)
+    b, c = rng.random(n_elements), rng.random(n_elements)   # drawn as the exercise's twin test draws them
+    r = stream.fma_differences(b, c, s)
+    exact = [Fraction(bi) + Fraction(s) * Fraction(ci) for bi, ci in zip(b.tolist(), c.tolist())]
+    fused_never_farther = all(abs(Fraction(f) - x) <= abs(Fraction(u) - x)
+                              for f, u, x in zip(r["fused"].tolist(), r["unfused"].tolist(), exact))
+    return r["differ"], r["max_ulps"], fused_never_farther
+
+
 EXERCISES = [
     Exercise(
         number=2,
@@ -113,11 +133,13 @@ EXERCISES = [
             "(a) With fewer threads than elements the grid-stride loop still covers every element "
             "exactly once: element i belongs to thread i mod stride, and each thread simply does more "
             "elements. (b) With `range(start, a.size)` each thread runs from its start to the end of "
-            "the array, so the total is the sum of (n - start) over all threads, about threads x n. "
-            "The result stays right (every write stores the same value) but threads race on the same "
-            "addresses. (c) Doubling the threads about doubles that total: the wasted work grows "
-            "**linearly** with the thread count (not with its square), about threads times the "
-            "useful work."),
+            "the array, so the total is the sum of (n - start) over all threads, "
+            "threads x n - threads x (threads - 1) / 2, about threads x n. The result stays right "
+            "(every write stores the same value) but threads race on the same addresses. "
+            "(c) Doubling the threads about doubles that total: the wasted work grows **linearly** "
+            "with the thread count (not with its square), about threads times the useful work. "
+            "(Exactly, the -threads x (threads - 1) / 2 term makes it grow slightly slower than "
+            "linearly; it matters only when the threads are not few compared with the elements.)"),
     ),
     Exercise(
         number=4,
@@ -132,8 +154,35 @@ EXERCISES = [
             "`ex[4].given(bandwidth_GBps=bw[\"GBps\"]).check(answer)`."),
         explanation=(
             "Bytes moved = 24 bytes per element times the number of elements; the time is at least "
-            "bytes moved over the bandwidth. The kernel lands close to this floor, which is why "
+            "bytes moved over the bandwidth. Compare it with the kernel's measured time `t_all`: "
+            "a ratio near 1 means the kernel runs at this machine's memory bandwidth, which is why "
             "`python -m infralab.bench` reports each memory-bound kernel as a *fraction of the "
-            "triad*: 1.0 means as fast as this machine moves bytes."),
+            "triad* (1.0: as fast as this machine moves bytes). The floor is only as good as the "
+            "bandwidth measurement: on a machine shared with other work, a run timed in a quieter "
+            "moment can land below a floor measured in a busier one."),
+    ),
+    Exercise(
+        number=5,
+        title="the triad twin test on a real GPU: how many elements differ, by how much, and who is closer",
+        kind=Parts((Number(unit="elements", rtol=0.01), Number(unit="ulp", rtol=0.01), Boolean())),
+        compute=twin_test_on_a_gpu,
+        params={"n_elements": 1000, "s": 1.5, "seed": 0},
+        hint_text=(
+            "Answer with a tuple of three parts. Draw `b` and `c` exactly as the exercise's test does (one "
+            "generator, `b` first), then call `stream.fma_differences(b, c, 1.5)`: its `differ` and "
+            "`max_ulps` answer (a) and (b). For (c), the fused result is `b + s*c` computed exactly "
+            "and rounded once, to the nearest double: can any double be nearer to the exact value? "
+            "(To check it numerically, `fractions.Fraction` does exact arithmetic on doubles.)"),
+        explanation=(
+            "(a) and (b): on a real GPU, NVVM turns `b[i] + s * c[i]` into one `fma.rn.f64`, which "
+            "rounds once; the CPU kernel and the simulator round the product and then the sum. "
+            "About a tenth of the elements come out different, each by a single ulp, because with "
+            "`b` and `s*c` both positive the two results are neighbouring doubles at most. "
+            "(c) True: the fused result is the exact value rounded to the nearest double, so no "
+            "double is nearer; the twice-rounded CPU result is either the same double or its "
+            "neighbour, farther from the exact value by at most one ulp. Neither "
+            "twin is wrong, they evaluate different expressions, so a twin test that demands "
+            "exact equality fails on a GPU. It should assert a bound in ulp and say why (the "
+            "course's triad twin test allows 2 ulp, which leaves room for other contractions)."),
     ),
 ]

@@ -1,0 +1,258 @@
+"""Exercises of notebook 04 (AI chips and price-performance): ridge points, this machine's roofs,
+cost to train, cost per token and a claim with its verdict.
+
+Each answer is computed by the function beside it, from the exercise's parameters, the data tables
+(``data/chips.csv``, ``data/instances.csv``) and :mod:`infralab.chips` / :mod:`infralab.claims`;
+:meth:`~infralab.exercises.Exercise.solution` prints that function's source.
+
+Examples
+--------
+>>> import math
+>>> from infralab import exercises
+>>> ex = exercises.load("04")
+>>> sorted(ex)
+[1, 2, 3, 4, 5]
+
+The answers agree with the analysis (vendor figures and prices as in facts.md, not numbers copied
+from the code's output):
+
+>>> 3 * 667e12 / 2.9e12 <= ex[1].answer() < 3 * 667e12 / 2.9e12 + 1   # bf16 square matmul: I = n/3
+True
+>>> math.isclose(ex[2].answer(), 6 * 174.6e9 * 300e9 / (20e9 * 0.5) / (365.25 * 86400))
+True
+>>> flops, days, musd = ex[3].answer()
+>>> math.isclose(flops, 6 * 70e9 * 1.4e12), math.isclose(days, flops / (1024 * 989e12 * 0.4) / 86400)
+(True, True)
+>>> math.isclose(musd, days * 24 * 1024 * 55.04 / 8 / 1e6)
+True
+>>> chip, usd = ex[4].answer()
+>>> chip, math.isclose(usd, 12.98 / 3600 / (12 * 820e9 / 14e9) * 1e6)
+('Inferentia2', True)
+>>> pct, verdict = ex[5].answer()
+>>> math.isclose(pct, 100 * (1 - (21.50 / (16 * 190 * 0.35)) / (55.04 / (8 * 989 * 0.45)))), verdict
+(True, 'does not hold')
+>>> ex[5].check((31.0, "does not hold"))
+Not all parts are right:
+  (saving) Not quite: 31 % has the wrong sign (answers within 2% of the expected value count as right).
+  (verdict) Correct: 'does not hold'.
+False
+"""
+
+from __future__ import annotations
+
+from .. import _checks, chips, claims
+from ._core import Choice, Exercise, Number, Parts
+
+NOTEBOOK = "04_chip_price_performance"
+
+
+def _chip(name: str) -> dict:
+    """The ``data/chips.csv`` row of one chip (ValueError naming the valid chips)."""
+    table = {r["chip"]: r for r in chips.load_chips()}
+    if name not in table:
+        raise ValueError(f"chip must be one of {sorted(table)}, got {name!r}")
+    return table[name]
+
+
+def _instance(name: str, period: str) -> dict:
+    """The ``data/instances.csv`` row of one instance priced in ``period`` (never mixing periods)."""
+    rows = {r["instance"]: r for r in chips.instances_for_period(chips.load_instances(), period)}
+    if name not in rows:
+        raise ValueError(f"instance must be one priced in {period}: {sorted(rows)}, got {name!r}")
+    return rows[name]
+
+
+# --- Exercise 1: the matrix size at a chip's ridge point ---------------------------------------
+
+def ridge_matmul_size(chip: str = "Trainium2", precision: str = "bf16") -> int:
+    """Smallest square matrix size n whose multiply reaches the chip's ridge point (compute-bound)."""
+    precision = _checks.choice("precision", precision, ("bf16", "fp8"))
+    row = _chip(chip)
+    peak_tflops = row[f"{precision}_dense_TFLOPs"]
+    if peak_tflops is None:
+        raise ValueError(f"{chip} has no published {precision} figure")
+    ridge = chips.ridge_point(peak_tflops * 1e12, row["hbm_bandwidth_GBps"] * 1e9)
+    bytes_per_element = 2.0 if precision == "bf16" else 1.0
+    lo, hi = 1, 1 << 24                      # intensity grows with n: bisect for the first n at the ridge
+    while lo < hi:
+        n = (lo + hi) // 2
+        if chips.matmul_intensity(n, n, n, bytes_per_element) >= ridge:
+            hi = n
+        else:
+            lo = n + 1
+    return lo
+
+
+# --- Exercise 2: GPT-3 on this machine ---------------------------------------------------------
+
+def gpt3_years_here(blas_GFLOPs: float = 20.0, mfu: float = 0.5, n_params: float = 174.6e9,
+                    n_tokens: float = 300e9) -> float:
+    """Years to train GPT-3 (6·N·D FLOPs) on one machine at ``blas_GFLOPs`` x ``mfu``."""
+    blas_GFLOPs = _checks.positive("blas_GFLOPs", blas_GFLOPs)
+    run = chips.train_run(n_params, n_tokens, n_chips=1, peak_flops=blas_GFLOPs * 1e9, mfu=mfu)
+    return run["days"] / 365.25                  # Julian years
+
+
+# --- Exercise 3: a Chinchilla-optimal 70B run on H100s -----------------------------------------
+
+def chinchilla_run(n_params: float = 70e9, tokens_per_param: float = 20.0, n_chips: int = 1024,
+                   chip: str = "H100 SXM", mfu: float = 0.4, instance: str = "p5.48xlarge",
+                   period: str = "2025-06") -> tuple[float, float, float]:
+    """(training FLOPs, days, on-demand cost in million USD) of a compute-optimal run."""
+    tokens = n_params * _checks.positive("tokens_per_param", tokens_per_param)   # Hoffmann et al. 2022
+    inst = _instance(instance, period)
+    if inst["chip"] != chip:
+        raise ValueError(f"{instance} carries {inst['chip']}, not {chip}")
+    per_chip_hour = inst["on_demand_USD_per_hour"] / inst["chips_per_instance"]
+    run = chips.train_run(n_params, tokens, n_chips, _chip(chip)["bf16_dense_TFLOPs"] * 1e12, mfu,
+                          usd_per_chip_hour=per_chip_hour)
+    return run["flops"], run["days"], run["usd"] / 1e6
+
+
+# --- Exercise 4: the cheapest token at batch 1 -------------------------------------------------
+
+def cheapest_token_batch1(n_params: float = 7e9, period: str = "2025-06", mfu: float = 0.5,
+                          instances: dict | None = None) -> tuple[str, float]:
+    """(chip with the lowest price per token at batch 1, its USD per million tokens).
+
+    ``instances`` maps each candidate chip to the instance that carries it; the model runs split
+    over the whole instance (at batch 1 and without a KV cache the price per token is the same
+    per chip or per instance: both scale with the chip count).
+    """
+    instances = instances or {"H100": "p5.48xlarge", "Trainium": "trn1.32xlarge",
+                              "Inferentia2": "inf2.48xlarge"}
+    usd = {}
+    for label, name in instances.items():
+        inst = _instance(name, period)
+        c, n = _chip(inst["chip"]), inst["chips_per_instance"]
+        r = chips.decode_throughput(n_params, c["hbm_bandwidth_GBps"] * 1e9 * n,
+                                    c["bf16_dense_TFLOPs"] * 1e12 * n, batch=1, mfu=mfu)
+        usd[label] = chips.usd_per_million_tokens(inst["on_demand_USD_per_hour"], r["tokens_per_s"])
+    best = min(usd, key=usd.get)
+    return best, usd[best]
+
+
+# --- Exercise 5: claim 1 under another MFU assumption ------------------------------------------
+
+def saving_with_mfu(mine: str = "trn1.32xlarge", theirs: str = "p5.48xlarge", period: str = "2025-06",
+                    mfu_mine: float = 0.35, mfu_theirs: float = 0.45,
+                    claimed: float = 0.5) -> tuple[float, str]:
+    """(saving of ``mine`` against ``theirs`` in percent, the verdict on an "up to ``claimed``" claim)."""
+    cost = {}
+    for name, mfu in ((mine, mfu_mine), (theirs, mfu_theirs)):
+        inst = _instance(name, period)
+        cost[name] = chips.usd_per_pflop_hour(inst["on_demand_USD_per_hour"], inst["chips_per_instance"],
+                                              _chip(inst["chip"])["bf16_dense_TFLOPs"], mfu=mfu)
+    saving = 1.0 - cost[mine] / cost[theirs]        # a fraction; negative means it costs more
+    return 100.0 * saving, claims.saving_verdict(saving, claimed)
+
+
+EXERCISES = [
+    Exercise(
+        number=1,
+        title="the square bf16 matrix size at Trainium2's ridge point",
+        kind=Number(unit="", rtol=0.02, mistakes=("x2", "x8", "x1e3")),
+        compute=ridge_matmul_size,
+        params={"chip": "Trainium2", "precision": "bf16"},
+        hint_text=(
+            "The ridge point is peak FLOP/s over bandwidth in bytes/s (both from `CHIPS`, in "
+            "TFLOP/s and GB/s). A square multiply of size n does 2n³ FLOPs and moves three n x n "
+            "matrices of 2 bytes each: `chips.matmul_intensity(n, n, n, 2)`. Set the two equal and "
+            "solve for n."),
+        explanation=(
+            "Intensity 2n³ / (2 bytes x 3n²) = n/3 FLOP/byte, and Trainium2's ridge is "
+            "667e12 / 2.9e12 = 230 FLOP/byte, so n = 3 x 230 = 690. Smaller square multiplies are "
+            "memory-bound on Trainium2 and waste part of its peak. On an H100, whose ridge is further "
+            "right (295 FLOP/byte), the same arithmetic gives n = 886."),
+    ),
+    Exercise(
+        number=2,
+        title="GPT-3 on this machine at 50% of the measured BLAS rate, in years",
+        kind=Number(unit="years", rtol=0.02),
+        compute=gpt3_years_here,
+        params={"blas_GFLOPs": 20.0, "mfu": 0.5, "n_params": 174.6e9, "n_tokens": 300e9},
+        hint_text=(
+            "Training needs 6·N·D FLOPs (`chips.training_flops`). Divide by the rate this machine "
+            "sustains: the measured BLAS GFLOP/s (1 GFLOP/s = 1e9 FLOP/s) times the utilization. "
+            "That is seconds; a year has 365.25 x 86,400 s. The check uses your measured "
+            "`mm[\"blas_GFLOPs\"]`."),
+        explanation=(
+            "6 x 174.6e9 x 300e9 = 3.14e23 FLOPs; at half of B GFLOP/s the run takes "
+            "3.14e23 / (0.5 x B x 1e9) seconds. At B = 20 GFLOP/s (this exercise's default; the "
+            "check uses your measurement) that is about a million years (995,000). An H100's "
+            "BF16 peak (989 TFLOP/s) is about 50,000 times 20 GFLOP/s, and a training cluster has "
+            "thousands of them."),
+    ),
+    Exercise(
+        number=3,
+        title="a Chinchilla-optimal 70B run on 1,024 H100s: FLOPs, days and cost",
+        kind=Parts((Number(unit="FLOPs", rtol=0.02), Number(unit="days", rtol=0.02),
+                    Number(unit="million USD", rtol=0.02)),
+                   labels=("FLOPs", "days", "cost")),
+        compute=chinchilla_run,
+        params={"n_params": 70e9, "tokens_per_param": 20.0, "n_chips": 1024, "chip": "H100 SXM",
+                "mfu": 0.4, "instance": "p5.48xlarge", "period": "2025-06"},
+        hint_text=(
+            "Answer with a tuple of three numbers. Tokens = 20 x parameters; FLOPs = 6·N·D. Time = "
+            "FLOPs / (chips x peak x MFU) with the H100's dense BF16 peak, converted to days. Cost "
+            "= chip-hours x price per chip-hour, where a p5.48xlarge (8 H100s) costs its June 2025 "
+            "on-demand price from `INSTANCES`; give it in millions of dollars."),
+        explanation=(
+            "D = 20 x 70e9 = 1.4e12 tokens, so C = 6 x 70e9 x 1.4e12 = 5.88e23 FLOPs. 1,024 H100s "
+            "at 40% of 989 TFLOP/s deliver 4.05e17 FLOP/s: 1.45e6 s, about 16.8 days. That is "
+            "413,000 chip-hours at 55.04 / 8 = 6.88 USD each: about 2.84 million USD at the June "
+            "2025 price (about 5.07 million at May's). The chip count changes the days, not the "
+            "cost."),
+    ),
+    Exercise(
+        number=4,
+        title="the lowest price per token at batch 1 for a 7B model, June 2025",
+        kind=Parts((Choice(("H100", "Trainium", "Inferentia2")),
+                    Number(unit="USD per million tokens", rtol=0.02)),
+                   labels=("chip", "price")),
+        compute=cheapest_token_batch1,
+        params={"n_params": 7e9, "period": "2025-06", "mfu": 0.5,
+                "instances": {"H100": "p5.48xlarge", "Trainium": "trn1.32xlarge",
+                              "Inferentia2": "inf2.48xlarge"}},
+        hint_text=(
+            "At batch 1 every token reads all 7e9 x 2 bytes of weights, so tokens/s = bandwidth / "
+            "14e9 bytes, and compute does not matter. USD per million tokens = price per hour / "
+            "3,600 / tokens per second x 1e6. Do it per chip (price per chip-hour = instance price "
+            "/ chips) or per whole instance: both give the same answer. Answer with a tuple "
+            "(chip, price)."),
+        explanation=(
+            "At batch 1, tokens/s = bandwidth / (2 bytes x 7e9), so USD per token = (price / "
+            "bandwidth) x a constant: the ranking by price per token *is* the ranking by price "
+            "per GB/s. Per chip-hour at June 2025 prices: Inferentia2 (inf2.48xlarge) 12.98 / 12 = "
+            "1.08 USD for 820 GB/s, Trainium 21.50 / 16 = 1.34 USD for 820 GB/s, H100 55.04 / 8 = "
+            "6.88 USD for 3,350 GB/s. Inferentia2 is the cheapest, at about 5.13 USD per million "
+            "tokens (H100 about 7.99, Trainium about 6.37; the chart's batch-1 figures are a little "
+            "higher because each sequence there also reads a 4,096-token KV cache); the single-chip inf2.xlarge (0.758 "
+            "USD per hour for one chip) is cheaper still, about 3.59. The Inferentia2 and Trainium "
+            "prices are dated only to 2025 and assumed to hold in June (see `data/README.md`). "
+            "Once the batch grows the weight reads are shared, and the KV caches and memory "
+            "capacity decide: the chart above shows where each instance stops."),
+    ),
+    Exercise(
+        number=5,
+        title="claim 1 with Trainium at 35% MFU and the H100 at 45%, June 2025 prices",
+        kind=Parts((Number(unit="%", rtol=0.02), Choice(claims.VERDICTS)),
+                   labels=("saving", "verdict")),
+        compute=saving_with_mfu,
+        params={"mine": "trn1.32xlarge", "theirs": "p5.48xlarge", "period": "2025-06",
+                "mfu_mine": 0.35, "mfu_theirs": 0.45, "claimed": 0.5},
+        hint_text=(
+            "Cost to train is proportional to the price per *delivered* PFLOP-hour: instance price "
+            "/ (chips x peak x MFU) (`chips.usd_per_pflop_hour(..., mfu=...)`). The saving is "
+            "1 - Trainium's / the H100's, in percent (negative when Trainium costs more). The "
+            "verdict is one of `claims.VERDICTS`, as `claims.saving_verdict` gives it for an "
+            "\"up to 50%\" claim. Answer with a tuple (percent, verdict)."),
+        explanation=(
+            "trn1.32xlarge: 21.50 USD / (16 x 190 TFLOP/s x 0.35) = 20.2 USD per delivered "
+            "PFLOP-hour; p5.48xlarge: 55.04 / (8 x 989 x 0.45) = 15.5. The saving is 1 - 20.2 / "
+            "15.5 = -31%: Trainium costs about 31% more, so the claim **does not hold** under "
+            "this assumption. Claim 1's verdict turns on the MFU ratio and the price period, "
+            "which no public methodology fixes (and the Trainium price is dated only to 2025, "
+            "assumed to hold in June)."),
+    ),
+]

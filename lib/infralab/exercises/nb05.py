@@ -1,0 +1,221 @@
+"""Exercises of notebook 05 (design a cluster): what moves days and energy, scaling the workload,
+encryption on the CPU, the tornado with a larger batch, and the bucket size behind claim 1.
+
+Each answer is computed by the function beside it, from the exercise's parameters and
+:mod:`infralab.cluster`; :meth:`~infralab.exercises.Exercise.solution` prints that function's source.
+
+Examples
+--------
+>>> from infralab import exercises
+>>> ex = exercises.load("05")
+>>> sorted(ex)
+[1, 2, 3, 4, 5]
+>>> ex[2].check((100.0, False))
+Correct, all parts:
+  (a) Correct: 100 (answers within 1% of the expected value count as right).
+  (b) Correct: False.
+True
+
+The answers against the analysis (not against the code's own output): energy scales exactly with
+PUE; 6·N·D grows 10 x 10 = 100-fold; 3,200 Gb/s over 4 GB/s per core needs 100 cores:
+
+>>> ex[1].answer()[0], round(ex[1].answer()[1] / (1.58 / 1.15), 9)
+('pue', 1.0)
+>>> round(ex[2].answer()[0], 9)
+100.0
+>>> import math
+>>> ex[3].answer()[0] == math.ceil(3200e9 / 8 / 4e9)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import cluster
+from ._core import Boolean, Choice, Exercise, Number, Parts
+
+NOTEBOOK = "05_design_a_cluster"
+
+#: GPT-3, the notebook's workload, as its ``WORKLOAD`` (facts.md section 4).
+WORKLOAD = {"params": 174.6e9, "tokens": 300e9}
+
+
+# --- Exercise 1: which input changes only the energy? ------------------------------------------
+
+def energy_only_input(instance: str, n_instances: int, changes: dict) -> tuple[str, float]:
+    """Evaluate once as given and once per changed input; return the input that leaves the days
+    exactly as they were while changing the energy, and the energy factor it causes."""
+    base = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "latency_s": 6e-6}
+    a = cluster.evaluate(instance, n_instances, **WORKLOAD, **base)
+    for name, value in changes.items():
+        b = cluster.evaluate(instance, n_instances, **WORKLOAD, **{**base, name: value})
+        same_days = math.isclose(b["days"], a["days"], rel_tol=1e-12)
+        if same_days and not math.isclose(b["energy_mwh"], a["energy_mwh"], rel_tol=1e-12):
+            return name, b["energy_mwh"] / a["energy_mwh"]
+    return "none", 1.0
+
+
+# --- Exercise 2: ten times the model on ten times the tokens ------------------------------------
+
+def scale_the_workload(factor: float = 10.0, latency_s: float = 6e-6) -> tuple[float, bool]:
+    """Days factor and whether the exposed share of the step changes, for N and D both x ``factor``
+    on 2,500 x p5.48xlarge (MFU 0.4)."""
+    common = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "latency_s": latency_s}
+    a = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common)
+    b = cluster.evaluate("p5.48xlarge", 2500, params=factor * WORKLOAD["params"],
+                         tokens=factor * WORKLOAD["tokens"], **common)
+    days_factor = b["days"] / a["days"]
+    share_changes = not math.isclose(a["comm_fraction"], b["comm_fraction"], rel_tol=1e-6, abs_tol=1e-9)
+    return days_factor, share_changes
+
+
+# --- Exercise 3: encryption on the host CPU instead of the NIC ----------------------------------
+
+def cpu_encryption(p5_latency_s: float = 6e-6, p4d_latency_s: float = 8e-6,
+                   crypto_cores: int = 32) -> tuple[float, float, bool]:
+    """(cores per p5 instance to encrypt at line rate, days factor CPU/NIC on 2,500 x p5,
+    does the same switch change the days of 500 x p4d?)."""
+    common = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "crypto_cores": crypto_cores}
+    p5_nic = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s)
+    p5_cpu = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s, encryption="cpu")
+    p4d_nic = cluster.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s)
+    p4d_cpu = cluster.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s,
+                               encryption="cpu")
+    cores = float(p5_cpu["encryption_cores_per_node"])   # enclave.cores_for_line_rate(3200 Gb/s, 4 GB/s)
+    p4d_moves = not math.isclose(p4d_cpu["days"], p4d_nic["days"], rel_tol=1e-9)
+    return cores, p5_cpu["days"] / p5_nic["days"], p4d_moves
+
+
+# --- Exercise 4: the tornado with a five times larger batch -------------------------------------
+
+def tornado_with_big_batch(tokens_per_step: float = 16e6) -> tuple[str, bool]:
+    """(the assumption that moves the days most, does any network or security assumption still
+    move the days?) for 2,500 x p5.48xlarge at 5-7 us with a global batch of ``tokens_per_step``."""
+    rows = cluster.tornado("p5.48xlarge", 2500, **WORKLOAD, latency_s=(5e-6, 7e-6),
+                           tokens_per_step=tokens_per_step)       # sorted, largest days swing first
+    top = rows[0]["name"]
+    still_moves = any(r["days_swing"] > 1e-9 * r["days"][0]
+                      for r in rows if r["name"] in ("latency_s", "loss_prob", "network", "encryption"))
+    return top, still_moves
+
+
+# --- Exercise 5: the bucket size that makes claim 1 hold ----------------------------------------
+
+BUCKETS_MB = (25.0, 10.0, 5.0, 1.0)
+
+
+def bucket_for_claim_1(threshold: float = 0.15, small_bucket_mb: float = 1.0) -> tuple[str, float]:
+    """(the largest bucket of :data:`BUCKETS_MB` whose 8 -> 6 us saving reaches ``threshold``, the
+    saving with ``small_bucket_mb`` buckets as a fraction) on 2,500 x p5.48xlarge at the middle of the
+    notebook's ranges (MFU 0.4, packet loss 5e-5)."""
+    def saving(bucket_mb):
+        days = {}
+        for lat in (8e-6, 6e-6):
+            days[lat] = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, mfu=0.4, pue=1.15, grid_g_per_kwh=350.0,
+                                         latency_s=lat, loss_prob=5e-5, bucket_bytes=bucket_mb * 1e6)["days"]
+        return 1.0 - days[6e-6] / days[8e-6]
+
+    largest = next((f"{b:g} MB" for b in BUCKETS_MB if saving(b) >= threshold), "none")
+    return largest, saving(small_bucket_mb)
+
+
+EXERCISES = [
+    Exercise(
+        number=1,
+        title="which input changes only the energy and carbon, never the days",
+        kind=Parts((Choice(("mfu", "latency_s", "tokens_per_step", "pue")), Number(unit="", rtol=0.01))),
+        compute=energy_only_input,
+        params={"instance": "p5.48xlarge", "n_instances": 2500,
+                "changes": {"mfu": 0.5, "latency_s": 8e-6, "tokens_per_step": 6.4e6, "pue": 1.58}},
+        hint_text=(
+            "Follow the chain of the model: the days come from compute per step and the communication it "
+            "cannot hide; the energy is IT power x days x 24 x the facility's overhead factor. An input "
+            "that enters the chain only after the days cannot move them. Check by evaluating twice "
+            "(`cl.evaluate(..., latency_s=6e-6)` with one input changed as in the question) and comparing "
+            "`r[\"days\"]` and `r[\"energy_mwh\"]`; (b) is the ratio of the two energies."),
+        explanation=(
+            "The PUE (and, likewise, the grid intensity and the power assumptions `power_fraction` and "
+            "`host_w_per_instance`) sits after the time in the chain `energy = IT power x days x 24 x PUE`, "
+            "so it cannot move the days. MFU, latency and the batch all change the step time on this "
+            "cluster, where part of each step is exposed communication. Energy scales exactly with PUE, so "
+            "going from 1.15 to 1.58 multiplies it by 1.58 / 1.15."),
+    ),
+    Exercise(
+        number=2,
+        title="ten times the parameters on ten times the tokens on UltraCluster 2.0",
+        kind=Parts((Number(unit="", rtol=0.01), Boolean())),
+        compute=scale_the_workload,
+        params={"factor": 10.0, "latency_s": 6e-6},
+        hint_text=(
+            "(a) Training compute is 6·N·D: what happens to it when N and D are both ten times larger? "
+            "Does anything else in the step grow faster or slower than compute? (b) Per step, both the "
+            "compute (6·N·tokens per step) and the gradient bytes to all-reduce scale with N; compare "
+            "`r[\"comm_fraction\"]` of the two evaluations."),
+        explanation=(
+            "The days grow by the factor on N times the factor on D (6·N·D), and the exposed share of the "
+            "step does not change: at a fixed batch of tokens per step, both the compute of a step and the "
+            "gradients to all-reduce grow in proportion to N (the all-reduce's latency steps grow with the "
+            "number of buckets, which also grows with N). What changes the share is the batch: more tokens "
+            "per step add compute without adding gradients (Exercise 4)."),
+    ),
+    Exercise(
+        number=3,
+        title="encrypting on 32 host cores instead of the NIC, on p5 and on p4d",
+        kind=Parts((Number(unit="cores", rtol=0.01), Number(unit="", rtol=0.02), Boolean())),
+        compute=cpu_encryption,
+        params={"p5_latency_s": 6e-6, "p4d_latency_s": 8e-6, "crypto_cores": 32},
+        hint_text=(
+            "(a) `enclave.cores_for_line_rate(link Gb/s, bytes per second per core)` with the p5's EFA "
+            "bandwidth and the model's AES-GCM rate per core (`cl.DEFAULTS[\"aesgcm_Bps_per_core\"]`), or "
+            "read `r[\"encryption_cores_per_node\"]` of an evaluation with `encryption=\"cpu\"`. (b) If only "
+            "32 cores may encrypt, what bandwidth is left for the all-reduce, and how much of the step was "
+            "exposed communication to begin with? Evaluate with `encryption=\"nic\"` and `\"cpu\"` and take "
+            "the ratio of the days. (c) How many cores does 400 Gb/s need, and is p4d's all-reduce hidden "
+            "behind compute anyway?"),
+        explanation=(
+            "At 3,200 Gb/s the CPU needs `cores_for_line_rate(3200, 4e9)` = 100 cores to encrypt at line "
+            "rate; the model lets 32 cores encrypt (an assumption), which caps the all-reduce at 32 x 4 GB/s "
+            "= 128 GB/s, a third of the link, so the exposed communication of each step grows and the days "
+            "about double. On p4d, 400 Gb/s needs 13 cores, fewer than 32, so the link speed is kept, and "
+            "the all-reduce is hidden behind compute anyway: the days do not move. This is the case for "
+            "encryption in the Nitro card."),
+    ),
+    Exercise(
+        number=4,
+        title="the tornado of UltraCluster 2.0 with a five times larger batch",
+        kind=Parts((Choice(("mfu", "usd_per_hour", "pue", "grid_g_per_kwh", "latency_s", "loss_prob",
+                            "network", "encryption")), Boolean())),
+        compute=tornado_with_big_batch,
+        params={"tokens_per_step": 16e6},
+        hint_text=(
+            "Five times more tokens per step means five times more compute per step but the same gradient "
+            "bytes to all-reduce. Run `cl.tornado(inst, n, **WORKLOAD, **kw, tokens_per_step=16e6)` for the "
+            "design and read the `name` and `days_swing` of each row: (a) is the first row's name (the rows "
+            "are sorted by swing in days); (b) asks whether `latency_s`, `loss_prob`, `network` or "
+            "`encryption` has a swing in days above zero."),
+        explanation=(
+            "The ranking flips: five times more compute per step hides the whole all-reduce, even with the "
+            "bandwidth cut by CPU encryption or by ECMP's fullest path, so no network or security assumption "
+            "moves the days any more and MFU (the chips pillar) is the only lever left. Sensitivities are "
+            "properties of a configuration (and of its batch size, which convergence limits), not of a "
+            "pillar."),
+    ),
+    Exercise(
+        number=5,
+        title="a bucket size for which 8 -> 6 us saves at least 15% on UltraCluster 2.0",
+        kind=Parts((Choice(tuple(f"{b:g} MB" for b in BUCKETS_MB) + ("none",)), Number(unit="", rtol=0.02))),
+        compute=bucket_for_claim_1,
+        params={"threshold": 0.15, "small_bucket_mb": 1.0},
+        hint_text=(
+            "Smaller buckets mean more all-reduce messages, and each message pays the latency once. Use "
+            "`at_middle(\"UltraCluster 2.0: 2,500 x p5\", latency_s=..., bucket_bytes=...)` at 8 us and at "
+            "6 us for each bucket size of the list (`bucket_bytes` is in bytes), and compute "
+            "`1 - days at 6 us / days at 8 us`. Give (b) as a fraction, not in percent."),
+        explanation=(
+            "Smaller buckets pay the latency more often, so the saving from 8 to 6 us grows as the buckets "
+            "shrink; it passes 15% within the list, and it can never exceed the 25% cut in latency (even a "
+            "step made only of latency would save just 25%). As in notebook 01, the article's \"at least "
+            "15%\" describes latency-bound configurations."),
+    ),
+]
