@@ -310,6 +310,6 @@ def test_effective_latency_is_checked_and_matches_the_closed_form():
     for kw, name in [(dict(latency_s=float("nan")), "latency_s"), (dict(loss_prob=1.5), "loss_prob"),
                      (dict(n_messages=-1), "n_messages"), (dict(n_messages=10**400), "n_messages"),
                      (dict(n_messages=2.0), "n_messages"), (dict(rto_s=float("inf")), "rto_s"),
-                     (dict(latency_s=1e308, rto_s=1e308), "latency_s and rto_s")]:
+                     (dict(latency_s=1.7e308, rto_s=1.7e308, loss_prob=1.0), "latency_s and rto_s")]:
         with pytest.raises((ValueError, TypeError), match=name):
             cl.effective_latency(**{"latency_s": 8e-6, "loss_prob": 0.01, "n_messages": 8, "rto_s": 30e-6, **kw})
