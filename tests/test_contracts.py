@@ -59,34 +59,6 @@ EXEMPT: dict[str, str] = {
     "infralab.bench.gpu_time": _NEEDS_GPU,
 }
 
-#: Known breaches being fixed on another branch, run as non-strict expected failures with the reason
-#: (an XPASS in the report means the fix landed: delete the entry). Empty: keep it that way.
-_SCALED_FIRST = "an argument is used (e.g. scaled or converted) before it is checked: 10**400 raises OverflowError"
-PENDING: dict[str, str] = {
-    "infralab.backend.launch_config": "shape=inf raises OverflowError (int(inf)); needs a count check",
-    "infralab.backend.ulp_distance": _SCALED_FIRST,
-    "infralab.exercises.nb00.twin_test_on_a_gpu": "s=np.uint64(2**64-1) raises OverflowError",
-    "infralab.exercises.nb02.fin_area_for_limit": _SCALED_FIRST,
-    "infralab.exercises.nb02.rack_mix_with_air_cap": "NumPy scalars for air_servers raise IndexError",
-    "infralab.exercises.nb02.tim_halved": _SCALED_FIRST,
-    "infralab.exercises.nb03.bits_in_an_hour": "keys_per_second or hours = 1e308 raises OverflowError (needs a derived check)",
-    "infralab.exercises.nb04.cheapest_token_batch1": "a non-dict instances raises AttributeError (needs a type check)",
-    "infralab.exercises.nb04.chinchilla_run": _SCALED_FIRST,
-    "infralab.exercises.nb05.bucket_for_claim_1": _SCALED_FIRST,
-    "infralab.exercises.nb05.energy_only_input": "a non-dict changes raises AttributeError (needs a type check)",
-    "infralab.exercises.nb05.scale_the_workload": _SCALED_FIRST,
-    "infralab.claims.brute_force_years": "keys_per_second or machines = 5e-324 returns inf (needs a derived check)",
-    "infralab.claims.ultracluster_run": ("n_chips=10**400 raises OverflowError (needs an upper bound); "
-                                         "batch_tokens=5e-324 raises OverflowError (needs a lower bound)"),
-    "infralab.enclave.gcm_misuse.gf128_inv": "x=np.uint64(2**64-1) raises OverflowError (needs an int/range check)",
-    "infralab.exercises.nb01.balanced_bucket": "latency_us=10**400 raises OverflowError (scaled before it is checked)",
-    "infralab.exercises.nb01.ring_crossover_MB": "latency_us=10**400 raises OverflowError (scaled before it is checked)",
-    "infralab.cluster.effective_latency": (
-        "a register_jitable shared with the cluster kernels, so it has no input checks: NaN/inf pass through and "
-        "n_messages=-1e308 raises OverflowError; fix: a checked public wrapper around a private jitable "
-        "(left to the cluster module's developer, whose kernel calls it)"),
-}
-
 #: Callables whose docstring promises NaN in the output, with the reason.
 DOCUMENTED_NAN = {
     "infralab.stream.time_versions": "the 'python' timings are NaN, as documented, for sizes above python_up_to",
@@ -259,6 +231,9 @@ def _examples():
         "infralab.enclave.measure.measure_image:kernel": b"kernel", "init": b"init", "application": b"app",
         "kek": bytes(range(32)), "old_kek": bytes(range(32)), "new_kek": bytes(range(1, 33)), "kek_id": "kek-1",
         "new_kek_id": "kek-2", "aad": b"",
+        "infralab.enclave.gcm_misuse.gf128_inv:x": 0x66E94BD4EF8A2C3B884CFA59CA342B2E,
+        "infralab.enclave.gcm_misuse.gf128_mul:x": 1 << 127, "infralab.enclave.gcm_misuse.gf128_mul:y": 12345,
+        "infralab.backend.launch_config:shape": 1000,
         # cluster
         "instance": "p5.48xlarge", "n_instances": 4, "params": 7e9, "tokens": 1e12, "pue": 1.15,
         "grid_g_per_kwh": 400.0, "n_samples": 64,
@@ -436,7 +411,7 @@ def test_discovery_finds_the_public_api():
                  "infralab.data_path", "infralab.bench.record"):
         assert qual in FUNCS, qual
     assert not any(q.split(".")[-1].startswith("_") for q in FUNCS)
-    assert set(EXEMPT) <= set(FUNCS) and set(PENDING) <= set(FUNCS)   # no stale entries
+    assert set(EXEMPT) <= set(FUNCS)   # no stale entries
     assert "infralab.chips.ChipDataError" in ERRORS
     assert len(FUNCS) >= 70
 
@@ -455,12 +430,10 @@ def test_example_call_reaches_the_body(qual):
 
 
 @pytest.mark.parametrize("qual", sorted(FUNCS))
-def test_hostile_inputs_keep_the_contract(qual, request):
+def test_hostile_inputs_keep_the_contract(qual):
     fn = FUNCS[qual]
     if qual in EXEMPT:
         pytest.skip(EXEMPT[qual])
-    if qual in PENDING:
-        request.applymarker(pytest.mark.xfail(reason=PENDING[qual], strict=False))
     allowed = _allowed(qual, fn)
     args, kwargs, names = _base_call(qual, fn)
     breaches = []
