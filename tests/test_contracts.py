@@ -234,6 +234,9 @@ def _examples():
         "infralab.enclave.gcm_misuse.gf128_inv:x": 0x66E94BD4EF8A2C3B884CFA59CA342B2E,
         "infralab.enclave.gcm_misuse.gf128_mul:x": 1 << 127, "infralab.enclave.gcm_misuse.gf128_mul:y": 12345,
         "infralab.backend.launch_config:shape": 1000,
+        **{f"infralab.enclave.gcm_misuse.forge_after_nonce_reuse:{k}": v for k, v in dict(
+            c1=bytes(16), t1=bytes(range(16)), c2=b"\x01" * 16, t2=bytes(range(1, 17)), known_plain1=b"a" * 16,
+            new_plain=b"b" * 16).items()},
         # cluster
         "instance": "p5.48xlarge", "n_instances": 4, "params": 7e9, "tokens": 1e12, "pue": 1.15,
         "grid_g_per_kwh": 400.0, "n_samples": 64,
