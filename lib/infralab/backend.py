@@ -427,9 +427,23 @@ def cooperative_blocks(kernel, args, threads_per_block: int, wanted: int) -> int
     synchronizes a single block only). Returns 0 when grid synchronization is unavailable (it
     links the CUDA toolkit's ``libcudadevrt.a``; a runtime-only install lacks it): the caller
     then launches one kernel per step instead.
+
+    Raises
+    ------
+    TypeError
+        ``kernel`` is not a CUDA dispatcher (no ``compile``/``typeof_pyval``), or ``args`` is not a
+        tuple or list.
+    ValueError
+        ``threads_per_block`` outside 1..1024 or ``wanted`` outside 1..2**31-1.
     """
+    if not isinstance(args, (tuple, list)):
+        raise TypeError(f"args must be a tuple or list of kernel arguments, got {type(args).__name__}")
+    threads_per_block = _checks.integer("threads_per_block", threads_per_block, low=1, high=1024)
+    wanted = _checks.integer("wanted", wanted, low=1, high=2**31 - 1)
     if simulator_enabled():
         return 1
+    if not (callable(getattr(kernel, "compile", None)) and callable(getattr(kernel, "typeof_pyval", None))):
+        raise TypeError(f"kernel must be a numba CUDA kernel (a @cuda.jit dispatcher), got {type(kernel).__name__}")
     if kernel in _NO_GRID_SYNC:
         return 0
     try:
