@@ -13,7 +13,7 @@
 # virtual environment (/tmp/gpu_check_venv) and installs from ./.whl without the network. Fill .whl on
 # a machine with internet, for the GPU machine's Python version (here 3.11) and platform:
 #   pip download -d .whl --only-binary=:all: --python-version 3.11 --platform manylinux2014_x86_64 \
-#       --platform manylinux_2_28_x86_64 -r requirements.txt "numba-cuda[cu12]" "numpy<2.5"
+#       --platform manylinux_2_28_x86_64 -r requirements-dev.txt "numba-cuda[cu12]" "numpy<2.5"
 # (cu12 for a CUDA 12 driver, cu13 for a CUDA 13 driver; add "cupy-cuda12x" to compare the matmul with
 # cuBLAS). That is: numba, llvmlite, numba-cuda, cuda-bindings, cuda-core, cuda-pathfinder, the
 # cuda-toolkit / nvidia-* runtime wheels (cudart with libcudadevrt.a for grid-wide sync, nvrtc, nvcc
@@ -37,7 +37,8 @@ if ! $py -c "$need" 2>/dev/null; then
   $py -m venv --system-site-packages "$venv" && . "$venv/bin/activate" && py=python
   # the course's requirements less the editable install (PYTHONPATH=lib below does its job, and
   # building it offline would need setuptools) and the browser tests' playwright
-  grep -v -e '^-e' -e '^playwright' requirements.txt > "$out/requirements-gpu.txt"
+  # (the test tools live in requirements-dev.txt, whose own '-r requirements.txt' line is dropped here)
+  cat requirements.txt requirements-dev.txt | grep -v -e '^-e' -e '^-r' -e '^playwright' > "$out/requirements-gpu.txt"
   echo nbconvert >> "$out/requirements-gpu.txt"
   if compgen -G ".whl/*.whl" >/dev/null; then
     $py -m pip install -q --no-index --find-links .whl -r "$out/requirements-gpu.txt" "numba-cuda[cu12]" "numpy<2.5" \

@@ -169,6 +169,24 @@ def test_ulp_distance():
     tiny = np.nextafter(0.0, 1.0)
     assert backend.ulp_distance(-tiny, tiny) == 2          # across zero
     np.testing.assert_array_equal(backend.ulp_distance([1.0, 2.0], [1.0, 2.0]), [0, 0])
+    big = np.finfo(np.float64).max        # bit pattern 0x7FEFFFFFFFFFFFFF: the int64 difference would wrap
+    assert int(backend.ulp_distance(-big, big)) == 2 * 0x7FEFFFFFFFFFFFFF
+
+
+@pytest.mark.parametrize("a", [np.nan, np.inf, 10**400, [], "x"])
+def test_ulp_distance_refuses_what_is_not_a_finite_float(a):
+    with pytest.raises((ValueError, TypeError), match="a "):
+        backend.ulp_distance(a, 1.0)
+
+
+@pytest.mark.parametrize("kw, name", [(dict(shape=float("inf")), "shape"), (dict(shape=1.0), "shape"),
+                                      (dict(shape=2**60), "shape"), (dict(shape=10, threads_per_block=0), "threads"),
+                                      (dict(shape=10, threads_per_block=2048), "threads"),
+                                      (dict(shape=(4, 4), threads_per_block=(64, 64)), "threads"),
+                                      (dict(shape=(4, 4, 4)), "shape"), (dict(shape=10, max_blocks=0), "max_blocks")])
+def test_launch_config_refuses_impossible_grids(kw, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        backend.launch_config(**kw)
 
 
 def test_device_helpers_need_a_gpu():

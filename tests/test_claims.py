@@ -131,3 +131,21 @@ def test_forgery_input_validation():
         forge_after_nonce_reuse(bytes(16), bytes(16), bytes(16), bytes(16), bytes(16), bytes(16))
     with pytest.raises(ValueError, match="non-zero"):
         gf128_inv(0)
+
+
+@pytest.mark.parametrize("kw", [dict(keys_per_second=5e-324), dict(machines=5e-324), dict(bits=2048),
+                                dict(bits=0, keys_per_second=1e308, machines=1e308)])
+def test_brute_force_years_overflow_and_underflow_are_value_errors(kw):
+    from infralab.claims import brute_force_years
+    args = {"bits": 128, "keys_per_second": 4e7, "machines": 1.0, **kw}
+    with pytest.raises(ValueError, match="overflows|underflows"):
+        brute_force_years(**args)
+
+
+@pytest.mark.parametrize("kw, name", [(dict(n_chips=10**400), "n_chips"), (dict(batch_tokens=5e-324), "steps")])
+def test_ultracluster_run_bounds_its_counts(kw, name):
+    from infralab.claims import ultracluster_run
+    args = dict(n_params=174.6e9, n_tokens=300e9, n_chips=100_000, peak_flops=667e12, mfu=0.4,
+                batch_tokens=3.2e6, model_parallel=64, latency_s=6e-6, bandwidth_Bps=25e9)
+    with pytest.raises(ValueError, match=name):
+        ultracluster_run(**{**args, **kw})

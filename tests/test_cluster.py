@@ -365,3 +365,14 @@ def test_bench_numpy_baseline_matches_the_kernel_in_distribution():
     for k in cl.OUTPUTS:
         for q in (10, 50, 90):
             assert np.percentile(a[k], q) == pytest.approx(np.percentile(b[k], q), rel=0.01), (k, q)
+
+
+def test_effective_latency_is_checked_and_matches_the_closed_form():
+    # analytic: latency + rto * (1 - (1 - p)**n); with p = 1/2 and n = 3, 1 - 1/8 = 7/8 of the rto
+    assert cl.effective_latency(1.0, 0.5, 3, 8.0) == pytest.approx(1.0 + 7.0)
+    for kw, name in [(dict(latency_s=float("nan")), "latency_s"), (dict(loss_prob=1.5), "loss_prob"),
+                     (dict(n_messages=-1), "n_messages"), (dict(n_messages=10**400), "n_messages"),
+                     (dict(n_messages=2.0), "n_messages"), (dict(rto_s=float("inf")), "rto_s"),
+                     (dict(latency_s=1.7e308, rto_s=1.7e308, loss_prob=1.0), "latency_s and rto_s")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            cl.effective_latency(**{"latency_s": 8e-6, "loss_prob": 0.01, "n_messages": 8, "rto_s": 30e-6, **kw})

@@ -292,6 +292,36 @@ def test_given_refuses_unknown_and_impossible_parameters():
     assert ex[4].answer() == pytest.approx(12.0)  # the original is unchanged
 
 
+#: Hostile parameter values a learner could pass to ``given`` (typos, unset variables, overflows).
+HOSTILE_PARAMS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "10**400": 10**400, "-1": -1, "0": 0,
+                  "1e308": 1e308, "x": "x", "None": None, "True": True, "list": [1.0], "bytes": b"\x00" * 4}
+
+
+def _param_ids():
+    return [(ex, name) for ex in ALL for name in ex.params]
+
+
+@pytest.mark.parametrize("ex, name", _param_ids(),
+                         ids=[f"{ex.notebook[:2]}-ex{ex.number}-{name}" for ex, name in _param_ids()])
+def test_given_turns_any_failure_into_a_value_or_type_error_naming_the_parameter(ex, name):
+    """``given`` is the learner's way to change an exercise's parameters: whatever the value, only
+    ValueError/TypeError come out, naming the parameter, quickly; an accepted value gives a checkable
+    answer."""
+    import time
+
+    for label, value in HOSTILE_PARAMS.items():
+        t0 = time.perf_counter()
+        try:
+            new = ex.given(**{name: value})
+        except (ValueError, TypeError) as err:
+            assert name in str(err), f"{name}={label}: the message does not name the parameter: {err}"
+        else:   # accepted (e.g. 0 or -1 where the parameter allows it): the answer is checkable
+            assert new.check(new.answer()) is True, f"{name}={label}"
+        elapsed = time.perf_counter() - t0
+        assert elapsed < 5.0, f"{name}={label} took {elapsed:.1f} s"
+    assert ex.answer() == ex.answer()   # the original exercise is unchanged (and still computes)
+
+
 def test_choice_ignores_case_spaces_dashes():
     kind = Choice(("cuda-sim", "cpu"))
     for typed in ("CUDA-SIM", " cuda sim ", "cuda_sim", "CudaSim"):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import warnings
 from typing import Any, NamedTuple
@@ -46,13 +47,18 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
+from . import _checks
+
 #: Names accepted by ``INFRALAB_BACKEND`` and by the ``backend=`` argument of public functions.
 ALLOWED = ("cpu", "cuda")
 ENV_VAR = "INFRALAB_BACKEND"
 
 
 def simulator_enabled() -> bool:
-    """True when numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1`` at numba import)."""
+    """True when numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1`` at numba import).
+
+    Limits: no arguments; O(1).
+    """
     return bool(numba.config.ENABLE_CUDASIM)
 
 
@@ -73,7 +79,10 @@ def _gpu_name() -> str | None:
 
 
 def cuda_usable() -> bool:
-    """True when CUDA twins can run: a real GPU, or the simulator."""
+    """True when CUDA twins can run: a real GPU, or the simulator.
+
+    Limits: no arguments; probes the driver once (cached).
+    """
     return simulator_enabled() or _gpu_name() is not None
 
 
@@ -92,7 +101,7 @@ def resolve(requested: str | None = None) -> str:
     ----------
     requested : {"cpu", "cuda"} or None
         An explicit choice for this call. None means: the ``INFRALAB_BACKEND`` environment
-        variable if set, else the automatic choice.
+        variable if set, else the automatic choice. Limits: None or a string; O(1) work.
 
     Returns
     -------
@@ -131,7 +140,12 @@ def resolve(requested: str | None = None) -> str:
 
 
 def is_cuda(name: str) -> bool:
-    """True for the backends that run the ``@cuda.jit`` twin (``"cuda"`` and ``"cuda-sim"``)."""
+    """True for the backends that run the ``@cuda.jit`` twin (``"cuda"`` and ``"cuda-sim"``).
+
+    Limits: ``name`` a string (TypeError otherwise).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a backend name (str), got {type(name).__name__}")
     return name in ("cuda", "cuda-sim")
 
 
@@ -146,6 +160,8 @@ def info() -> dict[str, Any]:
         thread count), ``gpu_name`` (None without a GPU), ``simulator`` (bool) and
         ``forced_by`` (the value of ``INFRALAB_BACKEND`` or None), ``gpu_min_work`` (kernel ->
         the work below which an automatic choice keeps it on the CPU; see :data:`GPU_MIN_WORK`).
+
+    Limits: no arguments; bounded work (one cached driver probe).
 
     Raises
     ------
@@ -260,6 +276,14 @@ def choose(kernel: str, work: float, requested: str | None = None) -> Choice:
 BLOCK_2D = (32, 8)
 
 
+#: Largest 1-D item count :func:`launch_config` accepts (2**48: far beyond any array a GPU holds).
+MAX_LAUNCH_ITEMS = 2**48
+#: Largest rows or columns of a 2-D launch (CUDA's grid limits: 2**31 - 1 blocks along x).
+MAX_LAUNCH_SIDE = 2**31 - 1
+#: Most threads in one CUDA block (every NVIDIA GPU since compute capability 2.0).
+MAX_THREADS_PER_BLOCK = 1024
+
+
 def launch_config(shape, threads_per_block=None, max_blocks: int = 4096):
     """Grid and block of a CUDA launch over ``shape`` items.
 
@@ -267,18 +291,29 @@ def launch_config(shape, threads_per_block=None, max_blocks: int = 4096):
     ----------
     shape : int or (int, int)
         An int gives a 1-D grid-stride launch (``threads_per_block`` default 128, at most
-        ``max_blocks`` blocks; the kernel loops ``for i in range(cuda.grid(1), n, cuda.gridsize(1))``).
+        ``max_blocks`` blocks; the kernel loops ``for i in range(cuda.grid(1), n, cuda.gridsize(1))``),
+        0 <= shape <= :data:`MAX_LAUNCH_ITEMS`.
         A pair ``(n_rows, n_cols)`` gives a 2-D grid with blocks of :data:`BLOCK_2D` (or the
-        ``(x, y)`` pair given), x along the columns: the kernel reads ``j, i = cuda.grid(2)``.
+        ``(x, y)`` pair given), x along the columns: the kernel reads ``j, i = cuda.grid(2)``;
+        each side 0 .. :data:`MAX_LAUNCH_SIDE`.
     threads_per_block : int or (int, int), optional
+        1-D: an int, 1 .. :data:`MAX_THREADS_PER_BLOCK`. 2-D: a pair of ints >= 1 whose product is
+        at most :data:`MAX_THREADS_PER_BLOCK`.
     max_blocks : int
-        Cap of the 1-D grid (a grid-stride loop covers the rest).
+        Cap of the 1-D grid (a grid-stride loop covers the rest), 1 .. 2**31 - 1.
 
     Returns
     -------
     (blocks, threads)
         Ints for 1-D, ``(x, y)`` pairs for 2-D. Under the simulator (every thread is a Python
         thread) the grid is kept tiny: 8 threads and at most 4 blocks in 1-D, 4 x 4 blocks in 2-D.
+
+    Raises
+    ------
+    TypeError
+        For non-integer counts (floats such as 4.0 included) or a 2-D shape that is not a pair.
+    ValueError
+        For counts outside the ranges above.
 
     Examples
     --------
@@ -287,13 +322,25 @@ def launch_config(shape, threads_per_block=None, max_blocks: int = 4096):
     (2, 2)
     """
     if isinstance(shape, tuple):
-        n_rows, n_cols = (int(x) for x in shape)
-        tx, ty = threads_per_block or BLOCK_2D
+        if len(shape) != 2:
+            raise TypeError(f"shape must be an int or a pair (n_rows, n_cols), got a tuple of {len(shape)}")
+        n_rows = _checks.integer("shape[0]", shape[0], low=0, high=MAX_LAUNCH_SIDE)
+        n_cols = _checks.integer("shape[1]", shape[1], low=0, high=MAX_LAUNCH_SIDE)
+        pair = BLOCK_2D if threads_per_block is None else threads_per_block
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"threads_per_block must be a pair (x, y) for a 2-D shape, got {type(pair).__name__}")
+        tx = _checks.integer("threads_per_block[0]", pair[0], low=1, high=MAX_THREADS_PER_BLOCK)
+        ty = _checks.integer("threads_per_block[1]", pair[1], low=1, high=MAX_THREADS_PER_BLOCK)
+        if tx * ty > MAX_THREADS_PER_BLOCK:
+            raise ValueError(f"threads_per_block must have at most {MAX_THREADS_PER_BLOCK} threads "
+                             f"in all (x * y), got {tx} x {ty}")
         if simulator_enabled():
             tx, ty = 4, 4
         return ((n_cols + tx - 1) // tx, (n_rows + ty - 1) // ty), (tx, ty)
-    n_items = int(shape)
-    threads = int(threads_per_block or 128)
+    n_items = _checks.integer("shape", shape, low=0, high=MAX_LAUNCH_ITEMS)
+    threads = 128 if threads_per_block is None else threads_per_block
+    threads = _checks.integer("threads_per_block", threads, low=1, high=MAX_THREADS_PER_BLOCK)
+    max_blocks = _checks.integer("max_blocks", max_blocks, low=1, high=2**31 - 1)
     if simulator_enabled():
         threads, max_blocks = 8, 4
     return max(1, min(max_blocks, (n_items + threads - 1) // threads)), threads
@@ -467,15 +514,46 @@ def quiet():
 quiet_simulator = quiet
 
 
+#: Most elements :func:`ulp_distance` compares in one call (8e7: under a second, 640 MB per operand).
+MAX_ULP_ELEMENTS = 80_000_000
+
+
 def ulp_distance(a, b) -> np.ndarray:
     """Distance in units in the last place between float64 arrays ``a`` and ``b`` (element-wise).
 
     Used by the twin tests where fused multiply-add changes the last bits (see ``stream``).
+
+    Parameters
+    ----------
+    a, b : array_like of float
+        Finite values (NaN and infinity are refused), broadcastable against each other, not
+        empty, at most :data:`MAX_ULP_ELEMENTS` elements each; converted to float64.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        The number of doubles between ``a`` and ``b`` (0 when equal; -0.0 and 0.0 are equal).
+        Unsigned: across zero the distance between the largest doubles exceeds an int64.
+
+    Examples
+    --------
+    >>> int(ulp_distance(1.0, np.nextafter(1.0, 2.0)))
+    1
     """
-    ia = np.asarray(a, np.float64).view(np.int64)
-    ib = np.asarray(b, np.float64).view(np.int64)
+    # (float_array returns at least 1-D: keep a scalar's 0-d shape)
+    ia = _checks.float_array("a", a, max_size=MAX_ULP_ELEMENTS).reshape(np.shape(a)).view(np.int64)
+    ib = _checks.float_array("b", b, max_size=MAX_ULP_ELEMENTS).reshape(np.shape(b)).view(np.int64)
+    try:
+        shape = np.broadcast_shapes(ia.shape, ib.shape)
+    except ValueError:
+        raise ValueError(f"a and b must have broadcastable shapes, got {ia.shape} and {ib.shape}") from None
+    if math.prod(shape) > MAX_ULP_ELEMENTS:
+        raise ValueError(f"a and b broadcast to {math.prod(shape)} elements, more than {MAX_ULP_ELEMENTS}")
     # map the sign-magnitude bit patterns onto a monotone integer line
     mag = np.int64(0x7FFFFFFFFFFFFFFF)
     ia = np.where(ia < 0, -(ia & mag), ia)
     ib = np.where(ib < 0, -(ib & mag), ib)
-    return np.abs(ia - ib)
+    hi, lo = np.maximum(ia, ib), np.minimum(ia, ib)
+    # hi - lo is in [0, 2**64): exact in uint64 arithmetic (the int64 difference could wrap)
+    with np.errstate(over="ignore"):    # the wrap of a negative lo is intended (modular arithmetic)
+        return hi.astype(np.uint64) - lo.astype(np.uint64)

@@ -30,6 +30,10 @@ VERDICTS = ("holds", "holds only under a stated assumption", "does not hold", "n
 #: Age of the universe, years (Planck 2018: 13.787 +/- 0.020 Gyr).
 UNIVERSE_AGE_YEARS = 13.787e9
 _SECONDS_PER_YEAR = 365.25 * 24 * 3600
+#: Most chips :func:`ultracluster_run` models (a billion: ten thousand times today's largest clusters).
+MAX_CHIPS = 10**9
+#: Most optimizer steps :func:`ultracluster_run` accepts (n_tokens / batch_tokens); the run is a closed form.
+MAX_STEPS = 1e15
 
 
 def saving_verdict(saving: float, claimed: float) -> str:
@@ -54,10 +58,25 @@ def saving_verdict(saving: float, claimed: float) -> str:
 def brute_force_years(bits: float, keys_per_second: float, machines: float = 1.0) -> dict:
     """Years to try all ``2**bits`` keys on ``machines`` machines at ``keys_per_second`` each.
 
+    Parameters
+    ----------
+    bits : float
+        Key bits searched, 0 <= bits <= 4096.
+    keys_per_second : float
+        Keys one machine tries per second (> 0, finite).
+    machines : float
+        Machines searching in parallel (> 0, finite).
+
     Returns
     -------
     dict
-        ``years`` and ``universe_ages`` (years / 13.787e9).
+        ``years`` and ``universe_ages`` (years / 13.787e9), finite and > 0.
+
+    Raises
+    ------
+    ValueError
+        For values out of range, or when the number of years overflows a float (beyond about
+        1.8e308, e.g. 2048 bits, or a rate times machines that underflows) or underflows to zero.
 
     Examples
     --------
@@ -71,7 +90,12 @@ def brute_force_years(bits: float, keys_per_second: float, machines: float = 1.0
     b = _checks.real("bits", bits, low=0, high=4096)
     rate = _checks.positive("keys_per_second", keys_per_second)
     m = _checks.positive("machines", machines)
-    years = 2.0 ** b / (rate * m) / _SECONDS_PER_YEAR
+    params = "bits, keys_per_second and machines"
+    try:
+        years = 2.0 ** b / _checks.derived("keys_per_second * machines", rate * m, params, positive=True)
+    except OverflowError:     # 2.0 ** b beyond a float (bits > 1023.99...)
+        raise ValueError(f"2**bits overflows a float for these values of {params}") from None
+    years = _checks.derived("years", years / _SECONDS_PER_YEAR, params, positive=True)
     return {"years": years, "universe_ages": years / UNIVERSE_AGE_YEARS}
 
 
@@ -94,15 +118,18 @@ def ultracluster_run(n_params: float, n_tokens: float, n_chips: int, peak_flops:
     n_params, n_tokens : float
         Model parameters and training tokens (> 0).
     n_chips : int
-        Chips in the cluster (>= model_parallel).
+        Chips in the cluster, model_parallel <= n_chips <= :data:`MAX_CHIPS`.
     peak_flops, mfu : float
         Peak FLOP/s per chip and the utilization reached on compute (0 < mfu <= 1).
     batch_tokens : float
         Global batch per optimizer step, tokens (> 0).
     model_parallel : int
-        Chips per model replica (>= 1, divides nothing in particular; replicas are rounded down).
+        Chips per model replica (1 .. 1,000,000, divides nothing in particular; replicas are
+        rounded down).
     latency_s, bandwidth_Bps : float
         Per-message latency and per-chip network bandwidth of the data-parallel all-reduce.
+    bytes_per_param, overlap, algorithm
+        As in :func:`infralab.network.training_step`, which checks them.
 
     Returns
     -------
@@ -110,6 +137,12 @@ def ultracluster_run(n_params: float, n_tokens: float, n_chips: int, peak_flops:
         ``ideal_hours`` (6ND / aggregate peak·MFU, the article-style figure), ``tokens_per_chip_per_step``,
         ``replicas``, ``steps``, ``compute_s``, ``comm_s``, ``exposed_s``, ``step_s``, ``hours`` and
         ``comm_fraction`` (exposed communication / step).
+
+    Raises
+    ------
+    ValueError
+        For values out of range, more than :data:`MAX_STEPS` optimizer steps
+        (``n_tokens / batch_tokens``), or a derived time that overflows or underflows a float.
 
     Examples
     --------
@@ -121,18 +154,21 @@ def ultracluster_run(n_params: float, n_tokens: float, n_chips: int, peak_flops:
     n = _checks.positive("n_params", n_params)
     d = _checks.positive("n_tokens", n_tokens)
     mp = _checks.integer("model_parallel", model_parallel, low=1, high=1_000_000)
-    chips = _checks.integer("n_chips", n_chips, low=mp)
+    chips = _checks.integer("n_chips", n_chips, low=mp, high=MAX_CHIPS)
     peak = _checks.positive("peak_flops", peak_flops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
     batch = _checks.positive("batch_tokens", batch_tokens)
     bpp = _checks.positive("bytes_per_param", bytes_per_param)
     replicas = chips // mp
     used = replicas * mp
-    ideal_s = training_flops(n, d) / (chips * peak * u)
-    compute_s = 6.0 * n * batch / (used * peak * u)
+    steps = math.ceil(_checks.real("the number of steps n_tokens / batch_tokens", d / batch, high=MAX_STEPS))
+    params = "n_params, n_tokens, n_chips, peak_flops, mfu and batch_tokens"
+    ideal_s = _checks.derived("the ideal time", training_flops(n, d) / (chips * peak * u), params, positive=True)
+    compute_s = _checks.derived("the compute time per step", 6.0 * n * batch / (used * peak * u), params,
+                                positive=True)
     step = _network.training_step(n / mp, replicas, compute_s, latency_s, bandwidth_Bps,
                                   bytes_per_param=bpp, overlap=overlap, algorithm=algorithm)
-    steps = math.ceil(d / batch)
+    _checks.derived("the run's hours", steps * step["step_s"] / 3600, params + " and the network")
     return {"ideal_hours": ideal_s / 3600, "tokens_per_chip_per_step": batch / chips, "replicas": replicas,
             "steps": steps, "compute_s": compute_s, "comm_s": step["comm_s"], "exposed_s": step["exposed_s"],
             "step_s": step["step_s"], "hours": steps * step["step_s"] / 3600,
@@ -142,9 +178,10 @@ def ultracluster_run(n_params: float, n_tokens: float, n_chips: int, peak_flops:
 def debug_mode_document(payload: dict) -> bool:
     """True when PCR0, PCR1 and PCR2 of an attestation payload are all zero (a debug-mode enclave).
 
-    In debug mode the console exposes the enclave's memory to the parent, so the NSM reports zero
-    measurements: such a document can never satisfy a key policy on ``ImageSha384`` (PCR0) or on
-    PCR1/PCR2, because no image measures to 48 zero bytes.
+    In debug mode the parent can read the enclave's console output, so the NSM reports PCR0-2 as
+    zero: such a document can never satisfy a key policy whose ``ImageSha384`` (PCR0), PCR1 or PCR2
+    condition names a real image, because no image measures to 48 zero bytes. (A condition written
+    as 96 zeros would match every debug-mode enclave: a policy author's mistake to avoid.)
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("pcrs"), dict):
         raise TypeError("payload must be a dict with a 'pcrs' map")

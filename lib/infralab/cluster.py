@@ -127,18 +127,55 @@ _SECONDS_PER_DAY = 86400.0
 # --------------------------------------------------------------------------------------------
 
 @register_jitable
-def effective_latency(latency_s, loss_prob, n_messages, rto_s):
+def _effective_latency(latency_s, loss_prob, n_messages, rto_s):
+    """:func:`effective_latency` without checks, for the kernels (the plan's values are checked)."""
+    return latency_s + rto_s * (1.0 - (1.0 - loss_prob) ** n_messages)
+
+
+#: Most messages per latency step :func:`effective_latency` accepts (a trillion; the formula is O(1)).
+MAX_MESSAGES = 10**12
+
+
+def effective_latency(latency_s: float, loss_prob: float, n_messages: int, rto_s: float) -> float:
     """Per-message latency with retransmits: ``latency + rto · (1 - (1 - loss)**n_messages)``.
 
     A latency step of a collective waits for all ``n_messages`` messages; one lost packet among them
     (probability ``1 - (1 - loss)**n``) adds one retransmit timeout ``rto_s``.
+
+    Parameters
+    ----------
+    latency_s : float
+        Latency of one message without loss, seconds (finite, >= 0).
+    loss_prob : float
+        Probability that a message is lost, 0 <= loss_prob <= 1.
+    n_messages : int
+        Messages the step waits for, 0 <= n_messages <= :data:`MAX_MESSAGES`.
+    rto_s : float
+        Retransmit timeout, seconds (finite, >= 0).
+
+    Returns
+    -------
+    float
+        The effective latency, seconds (finite).
+
+    Raises
+    ------
+    TypeError
+        For non-numbers (and a non-integer ``n_messages``).
+    ValueError
+        For values out of range, or a sum that overflows a float.
 
     Examples
     --------
     >>> effective_latency(8e-6, 0.0, 100, 30e-6)
     8e-06
     """
-    return latency_s + rto_s * (1.0 - (1.0 - loss_prob) ** n_messages)
+    lat = _checks.nonnegative("latency_s", latency_s)
+    loss = _checks.real("loss_prob", loss_prob, low=0.0, high=1.0)
+    n = _checks.integer("n_messages", n_messages, low=0, high=MAX_MESSAGES)
+    rto = _checks.nonnegative("rto_s", rto_s)
+    return _checks.derived("the effective latency", _effective_latency(lat, loss, float(n), rto),
+                           "latency_s and rto_s")
 
 
 # Index of each constant of the plan vector handed to the kernels.
@@ -149,7 +186,7 @@ _C_DAYS1, _C_STEP1, _C_COMM0, _C_LATK, _C_OVERLAP, _C_NMSG, _C_RTO, _C_NINST, _C
 def _outcome(c, mfu, price, pue, grid, latency, loss):
     """(days, compute_days, cost_usd, energy_mwh, co2_t) of one set of assumptions, given the plan c."""
     compute = c[_C_STEP1] / mfu
-    alpha = effective_latency(latency, loss, c[_C_NMSG], c[_C_RTO])
+    alpha = _effective_latency(latency, loss, c[_C_NMSG], c[_C_RTO])
     comm = c[_C_COMM0] + c[_C_LATK] * alpha
     exposed = comm - min(comm, c[_C_OVERLAP] * compute)
     step = compute + exposed
@@ -423,9 +460,9 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     mfu : float
         Model FLOPs utilization, 0 < mfu <= 1.
     pue : float
-        Facility PUE (>= 1).
+        Facility PUE, 1..10 (10 is far worse than any reported facility).
     grid_g_per_kwh : float
-        Grid carbon intensity, gCO2e/kWh (>= 0).
+        Grid carbon intensity, gCO2e/kWh, 0..2000 (coal is about 1000).
     **assumptions
         Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
         ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
@@ -465,12 +502,12 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     (True, 'air')
     """
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    p = _checks.real("pue", pue, low=1.0)
-    g = _checks.nonnegative("grid_g_per_kwh", grid_g_per_kwh)
+    p = _checks.real("pue", pue, low=1.0, high=10.0)
+    g = _checks.real("grid_g_per_kwh", grid_g_per_kwh, low=0.0, high=2000.0)
     plan = _plan(instance, n_instances, params, tokens, assumptions)
     d = plan["derived"]
     compute_s = network.compute_time_per_step(plan["n_params"], plan["tps"], plan["n_chips"], plan["peak"], u)
-    alpha = effective_latency(plan["latency_s"], plan["loss_prob"], float(plan["ranks"]), plan["rto"])
+    alpha = _effective_latency(plan["latency_s"], plan["loss_prob"], float(plan["ranks"]), plan["rto"])
     step = network.training_step(latency_s=alpha, **{**plan["step_kw"], "compute_s": compute_s})
     compute_days = chips.training_flops(plan["n_params"], plan["n_tokens"]) / (plan["n_chips"] * plan["peak"] * u) \
         / _SECONDS_PER_DAY
@@ -572,7 +609,7 @@ def sample(instance: str, n_instances: int, params: float, tokens: float, *, n_s
     (True, (1001,))
     """
     n = _checks.integer("n_samples", n_samples, low=1, high=MAX_SAMPLES)
-    seed = _checks.integer("seed", seed)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
     rng = sample_ranges(instance, n_instances, **ranges)
     fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
     plan = _plan(instance, n_instances, params, tokens, {**fixed, "usd_per_hour": rng["usd_per_hour"][1]})

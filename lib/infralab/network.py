@@ -42,6 +42,10 @@ from . import _checks, _rng
 from . import backend as _backend
 
 ALGORITHMS = ("ring", "halving_doubling", "tree")
+#: Most ranks any function accepts (today's largest clusters have ~1e5-1e6 accelerators).
+MAX_RANKS = 1 << 30
+#: Most flows the closed-form ECMP formulas accept (they cost O(1) and O(min(flows, paths))).
+MAX_FORMULA_FLOWS = 10**12
 COLLECTIVES = ("allreduce", "allgather", "reducescatter")
 
 
@@ -63,7 +67,7 @@ def _alpha_beta_terms(n_ranks: int, algorithm: str) -> tuple[float, float]:
 
 
 def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
-    return (_checks.integer("n_ranks", n_ranks, low=1),
+    return (_checks.integer("n_ranks", n_ranks, low=1, high=MAX_RANKS),
             _checks.nonnegative("latency_s", latency_s),
             _checks.positive("bandwidth_Bps", bandwidth_Bps),
             _checks.choice("algorithm", algorithm, ALGORITHMS))
@@ -72,7 +76,7 @@ def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
 def _bytes_arg(nbytes):
     if np.ndim(nbytes) == 0:
         return _checks.nonnegative("nbytes", nbytes), True
-    arr = _checks.float_array("nbytes", nbytes)
+    arr = _checks.float_array("nbytes", nbytes, max_size=1 << 27)
     if np.any(arr < 0):
         raise ValueError("nbytes must be >= 0 everywhere")
     return arr, False
@@ -110,7 +114,12 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     Raises
     ------
     ValueError
-        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm.
+        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm, an empty or
+        non-finite ``nbytes`` array, or a time that overflows.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; an ``nbytes`` array has 1..2**27 elements.
 
     Examples
     --------
@@ -122,7 +131,9 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     n, scalar = _bytes_arg(nbytes)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
     steps, mult = _alpha_beta_terms(p, algo)
-    t = steps * alpha + mult * n / bw
+    with np.errstate(over="ignore"):
+        t = steps * alpha + mult * n / bw
+    _checks.derived("the all-reduce time", t, "nbytes, latency_s and bandwidth_Bps")
     return float(t) if scalar else t
 
 
@@ -131,11 +142,13 @@ def crossover_bytes(n_ranks: int, latency_s: float, bandwidth_Bps: float,
     """Message size (bytes) at which the latency and bandwidth terms of the all-reduce are equal.
 
     Below it the collective is latency-bound (alpha matters), above it bandwidth-bound.
-    Returns ``inf``-free 0.0 for a single rank.
+    Returns ``inf``-free 0.0 for a single rank. Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a result
+    that overflows raises ValueError.
     """
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
     steps, mult = _alpha_beta_terms(p, algo)
-    return 0.0 if mult == 0 else steps * alpha * bw / mult
+    out = 0.0 if mult == 0 else steps * alpha * bw / mult
+    return _checks.derived("the crossover size", out, "latency_s and bandwidth_Bps")
 
 
 def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str = "allreduce") -> dict:
@@ -148,12 +161,16 @@ def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str =
     -------
     dict
         ``algbw_Bps`` and ``busbw_Bps``, bytes/s.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a bandwidth that overflows raises ValueError.
     """
     s = _checks.nonnegative("nbytes", nbytes)
     t = _checks.positive("seconds", seconds)
-    p = _checks.integer("n_ranks", n_ranks, low=1)
+    p = _checks.integer("n_ranks", n_ranks, low=1, high=MAX_RANKS)
     c = _checks.choice("collective", collective, COLLECTIVES)
-    algbw = s / t
+    algbw = _checks.derived("algbw", s / t, "nbytes and seconds")
     factor = 2.0 * (p - 1) / p if c == "allreduce" else (p - 1) / p
     return {"algbw_Bps": algbw, "busbw_Bps": algbw * factor}
 
@@ -178,13 +195,20 @@ def compute_time_per_step(n_params: float, tokens_per_step: float, n_gpus: int,
         Peak FLOP/s of one accelerator (> 0).
     mfu : float
         Model FLOPs utilization, 0 < mfu <= 1 (an assumption: 0.3-0.5 is typical of large runs).
+
+    Notes
+    -----
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`; a result that overflows or underflows to 0 raises ValueError.
     """
     n = _checks.positive("n_params", n_params)
     t = _checks.positive("tokens_per_step", tokens_per_step)
-    g = _checks.integer("n_gpus", n_gpus, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
     peak = _checks.positive("peak_flops", peak_flops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    return 6.0 * n * t / (g * peak * u)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.float64(6.0) * n * t / (g * peak * u)
+    return float(_checks.derived("the compute time", out, "n_params, tokens_per_step, n_gpus, peak_flops and mfu",
+                                 positive=True))
 
 
 def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: float,
@@ -222,6 +246,11 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
         ``compute_s``, ``comm_s`` (all buckets), ``latency_part_s`` (the alpha terms), ``exposed_s``,
         ``step_s``, ``n_buckets`` and ``latency_share`` (``latency_part_s / step_s``, the bound of
         :func:`latency_saving_bound`).
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; at most 10**12 buckets (gradient bytes / bucket bytes);
+    gradient bytes and times that overflow raise ValueError.
     """
     n = _checks.positive("n_params", n_params)
     compute = _checks.nonnegative("compute_s", compute_s)
@@ -229,7 +258,9 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     bucket = _checks.positive("bucket_bytes", bucket_bytes)
     ov = _checks.real("overlap", overlap, low=0.0, high=1.0)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
-    grad_bytes = n * bpp
+    grad_bytes = _checks.derived("n_params * bytes_per_param", n * bpp, "n_params and bytes_per_param",
+                                 positive=True)
+    _checks.real("the number of buckets (gradient bytes / bucket_bytes)", grad_bytes / bucket, high=1e12)
     n_buckets = max(1, math.ceil(grad_bytes / bucket))
     per_bucket = allreduce_time(grad_bytes / n_buckets, p, alpha, bw, algo)
     comm = n_buckets * per_bucket
@@ -237,6 +268,7 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     exposed = comm - min(comm, ov * compute)
     lat = n_buckets * steps * alpha
     step = compute + exposed
+    _checks.derived("the step time", [comm, step, lat], "n_params, compute_s, latency_s and bandwidth_Bps")
     return {"compute_s": compute, "comm_s": comm, "latency_part_s": lat,
             "exposed_s": exposed, "step_s": step, "n_buckets": n_buckets,
             "latency_share": lat / step if step > 0 else 0.0}
@@ -254,6 +286,8 @@ def time_to_train_saving(latency_before_s: float, latency_after_s: float, **step
     >>> kw = dict(n_params=1e9, n_ranks=4000, compute_s=0.0, bandwidth_Bps=50e9, overlap=0.0)
     >>> round(time_to_train_saving(8e-6, 6e-6, **kw), 3) > 0
     True
+
+    Limits: those of :func:`training_step`.
     """
     before = training_step(latency_s=latency_before_s, **step_kwargs)["step_s"]
     after = training_step(latency_s=latency_after_s, **step_kwargs)["step_s"]
@@ -273,6 +307,8 @@ def latency_saving_bound(latency_cut: float, latency_share: float) -> float:
     --------
     >>> latency_saving_bound(0.25, 0.6)
     0.15
+
+    Limits: both fractions 0..1; O(1).
     """
     c = _checks.real("latency_cut", latency_cut, low=0.0, high=1.0)
     share = _checks.real("latency_share", latency_share, low=0.0, high=1.0)
@@ -288,10 +324,12 @@ def latency_share_needed(saving: float, latency_cut: float) -> float:
     --------
     >>> round(latency_share_needed(0.15, 0.25), 10)
     0.6
+
+    Limits: ``saving`` 0..1, ``latency_cut`` in (0, 1]; a ratio that overflows raises ValueError.
     """
     sv = _checks.real("saving", saving, low=0.0, high=1.0)
     c = _checks.real("latency_cut", latency_cut, low=0.0, high=1.0, low_open=True)
-    return sv / c
+    return _checks.derived("saving / latency_cut", sv / c, "saving and latency_cut")
 
 
 def achieved_mfu(n_params: float, tokens_per_step: float, n_gpus: int, peak_flops: float,
@@ -305,13 +343,18 @@ def achieved_mfu(n_params: float, tokens_per_step: float, n_gpus: int, peak_flop
     --------
     >>> round(achieved_mfu(7e9, 4e6, 4000, 989e12, 1.0), 6)
     0.042467
+
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`; a result that overflows or underflows to 0 raises ValueError.
     """
     n = _checks.positive("n_params", n_params)
     t = _checks.positive("tokens_per_step", tokens_per_step)
-    g = _checks.integer("n_gpus", n_gpus, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
     peak = _checks.positive("peak_flops", peak_flops)
     step = _checks.positive("step_s", step_s)
-    return 6.0 * n * t / (step * g * peak)
+    with np.errstate(all="ignore"):
+        out = np.float64(6.0) * n * t / (np.float64(step) * g * peak)
+    return float(_checks.derived("the achieved MFU", out, "n_params, tokens_per_step, n_gpus, peak_flops and step_s",
+                                 positive=True))
 
 
 def cluster_throughput(n_gpus: int, gpus_per_instance: int, instance_bps: float) -> dict:
@@ -330,10 +373,14 @@ def cluster_throughput(n_gpus: int, gpus_per_instance: int, instance_bps: float)
     >>> r = cluster_throughput(20000, 8, 3.2e12)
     >>> r["instances"], r["per_direction_bps"] / 1e15, r["both_directions_bps"] / 1e15
     (2500, 8.0, 16.0)
+
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`, ``gpus_per_instance`` 1..1024; a total that overflows
+    raises ValueError.
     """
-    g = _checks.integer("n_gpus", n_gpus, low=1)
-    per = _checks.integer("gpus_per_instance", gpus_per_instance, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
+    per = _checks.integer("gpus_per_instance", gpus_per_instance, low=1, high=1024)
     bw = _checks.positive("instance_bps", instance_bps)
+    _checks.derived("the cluster's throughput", 2.0 * math.ceil(g / per) * bw, "n_gpus, gpus_per_instance and instance_bps")
     inst = math.ceil(g / per)
     return {"instances": inst, "per_direction_bps": inst * bw, "both_directions_bps": 2 * inst * bw}
 
@@ -345,6 +392,8 @@ def message_latency_share(nbytes: float, latency_s: float, bandwidth_Bps: float)
     --------
     >>> message_latency_share(400e3, 8e-6, 50e9)
     0.5
+
+    Limits: finite inputs, ``bandwidth_Bps`` > 0; O(1).
     """
     n = _checks.nonnegative("nbytes", nbytes)
     a = _checks.nonnegative("latency_s", latency_s)
@@ -364,9 +413,11 @@ def ecmp_expected_used_paths(n_paths: int, n_flows: int) -> float:
     --------
     >>> round(ecmp_expected_used_paths(8, 8), 4)
     5.2511
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``n_flows`` 0..:data:`MAX_FORMULA_FLOWS`.
     """
-    n = _checks.integer("n_paths", n_paths, low=1)
-    m = _checks.integer("n_flows", n_flows, low=0)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    m = _checks.integer("n_flows", n_flows, low=0, high=MAX_FORMULA_FLOWS)
     return n * (1.0 - (1.0 - 1.0 / n) ** m)
 
 
@@ -377,9 +428,14 @@ def ecmp_no_collision_probability(n_paths: int, n_flows: int) -> float:
     --------
     >>> round(ecmp_no_collision_probability(8, 4), 6)
     0.410156
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``n_flows`` 0..:data:`MAX_FORMULA_FLOWS`; more flows than
+    paths is 0 by the pigeonhole principle, so the product has at most ``n_paths`` factors.
     """
-    n = _checks.integer("n_paths", n_paths, low=1)
-    m = _checks.integer("n_flows", n_flows, low=0)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    m = _checks.integer("n_flows", n_flows, low=0, high=MAX_FORMULA_FLOWS)
+    if m > n:
+        return 0.0
     prob = 1.0
     for i in range(m):
         prob *= max(0.0, 1.0 - i / n)
@@ -495,6 +551,11 @@ SCRATCH_BYTES = 64 << 20
 
 MAX_BINS = 1 << 16
 MAX_BALLS = 1 << 24
+#: Most trials of one Monte Carlo call (8 bytes of results per trial: 1 GiB at the cap).
+MAX_TRIALS = 1 << 27
+#: Work cap of :func:`balls_into_bins`: ``n_trials · (n_balls + n_bins / 8)`` (a ball is one half of a
+#: 64-bit draw plus a count, ~8e8/s on 2 cores; clearing a bin costs ~1/8 of a ball): ~40 s at the cap.
+MAX_BALL_WORK = 3 * 10**10
 
 
 def _bins_on_device(n_bins, n_balls, n_trials, key):
@@ -517,8 +578,10 @@ def _bins_on_device(n_bins, n_balls, n_trials, key):
 def _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize):
     n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
     n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
-    n_trials = _checks.integer("n_trials", n_trials, low=1, high=1 << 31)
-    seed = _checks.integer("seed", seed)
+    n_trials = _checks.integer("n_trials", n_trials, low=1, high=MAX_TRIALS)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("balls_into_bins", n_trials * (n_balls + n_bins / 8), MAX_BALL_WORK, per_second=8e8,
+                       bytes_needed=8.0 * n_trials + 4.0 * 64 * n_bins, unit="ball throws")
     where = _backend.choose("network.bins", n_trials * max(1, n_balls), backend).backend
     key = _rng.stream_key(seed, salt=0xB1A5)
     if _backend.is_cuda(where):
@@ -575,9 +638,9 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
     n_balls : int
         Balls (flows or packets) per trial, 0..2**24.
     n_trials : int
-        Independent trials, >= 1.
+        Independent trials, 1..2**27.
     seed : int
-        Seed; the same seed gives the same arrays on every backend.
+        Seed, 0..2**64-1; the same seed gives the same arrays on every backend.
     backend : {"cpu", "cuda"}, optional
         Override the backend for this call (automatic: the GPU from 2**20 balls thrown, see
         :data:`infralab.backend.GPU_MIN_WORK`).
@@ -586,6 +649,12 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
     -------
     used, fullest : numpy.ndarray
         int32 arrays of length ``n_trials``.
+
+    Notes
+    -----
+    Limits: ``n_trials · (n_balls + n_bins/8)`` at most :data:`MAX_BALL_WORK` (about 40 s on 2 cores);
+    above it a ValueError gives the estimated time and memory. So ``balls_into_bins(65536, 2**24, 10**4)``
+    is refused, and ``n_trials = 2**31`` (16 GiB of results) too.
     """
     return _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=False)
 
@@ -598,6 +667,8 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     does, so the slowdown against perfect balance is ``E[fullest] / (m/n)`` (perfect balance of
     whole flows would be ``ceil(m/n)``; spraying approaches ``m/n``).
 
+    Limits: ``n_flows`` 1..2**24 and those of :func:`balls_into_bins` (work cap, 2**27 trials).
+
     Parameters
     ----------
     n_paths : int
@@ -605,7 +676,7 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     n_flows : int
         Flows hashed per trial, 1..2**24.
     n_trials : int
-        Trials, >= 1.
+        Trials, 1..2**27 (and the work cap of :func:`balls_into_bins`).
     seed : int
         The same seed gives the same dict.
     backend : {"cpu", "cuda"}, optional
@@ -644,6 +715,7 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
     Each flow is split into ``packets_per_flow`` equal packets; load is counted in flows
     (packets / packets_per_flow), so the numbers compare directly with :func:`simulate_ecmp`.
     Random spraying is a pessimistic model of SRD, which also steers away from congested paths.
+    Limits: ``n_flows · packets_per_flow`` at most 2**24, and those of :func:`balls_into_bins`.
 
     **Equivalence.** Spraying ``m`` flows of ``k`` packets is exactly ECMP with ``m·k`` flows: each
     packet is a ball thrown into a bin. So the slowdown of spraying ``k`` packets per flow equals that
@@ -657,8 +729,8 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
         :func:`simulate_ecmp`, plus ``mean_used_paths``; with ``return_samples`` also ``max_load``
         (the fullest path's load, in flows, of every trial).
     """
-    k = _checks.integer("packets_per_flow", packets_per_flow, low=1)
-    m = _checks.integer("n_flows", n_flows, low=1)
+    k = _checks.integer("packets_per_flow", packets_per_flow, low=1, high=MAX_BALLS)
+    m = _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
     if m * k > MAX_BALLS:
         raise ValueError(f"n_flows * packets_per_flow must be <= {MAX_BALLS}, got {m * k}")
     (s_used, s_most, s_most2, _), most = _summary(n_paths, m * k, n_trials, seed, backend, return_samples)
@@ -686,9 +758,12 @@ def spraying_slowdown(n_paths: int, packets_per_path: float) -> float:
     --------
     >>> round(spraying_slowdown(64, 64), 2)
     1.3
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``packets_per_path`` in (0, 1e7]: the sum has about
+    ``lambda + 12·sqrt(lambda)`` terms, ~7 s and ~0.5 GB at the cap (1e8 took over a minute and GBs).
     """
     n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
-    lam = _checks.real("packets_per_path", packets_per_path, low=0.0, high=1e8, low_open=True)
+    lam = _checks.real("packets_per_path", packets_per_path, low=0.0, high=1e7, low_open=True)
     if n == 1:
         return 1.0
     hi = int(lam + 12.0 * math.sqrt(lam) + 30.0)
@@ -708,6 +783,9 @@ def packets_per_flow_needed(target_slowdown: float, n_paths: int, flows_per_path
     --------
     >>> packets_per_flow_needed(1.5, 64) <= 32
     True
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`; the search (doubling, then bisection) stops at 2**22
+    packets per flow, and each step is bounded by :func:`spraying_slowdown`'s cap.
     """
     target = _checks.real("target_slowdown", target_slowdown, low=1.0, low_open=True)
     n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
@@ -734,6 +812,10 @@ def packets_per_flow_needed(target_slowdown: float, n_paths: int, flows_per_path
 # Message i has its own sub-stream draw(key, i); packet j's queueing delay is an exponential draw,
 # and each loss adds one retransmit timeout plus a fresh queueing delay. The message completes when
 # its slowest packet arrives. Both twins call `_one_message`; only the loop over messages differs.
+
+#: Work cap of :func:`simulate_message_latency`, in expected packet tries.
+MAX_PACKET_WORK = 5 * 10**9
+
 
 @register_jitable
 def _one_message(key, i, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries):
@@ -802,6 +884,12 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     -------
     numpy.ndarray
         float64 latencies in seconds, length ``n_messages``.
+
+    Notes
+    -----
+    Limits: ``n_messages · packets_per_message / (1 - loss_prob)`` (expected packet tries) at most
+    :data:`MAX_PACKET_WORK` (~1.3e8 tries/s on 2 cores: about 40 s); above it a ValueError gives the
+    estimated time and memory. A latency sum that overflows raises ValueError.
     """
     n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
     k = _checks.integer("packets_per_message", packets_per_message, low=1, high=100_000)
@@ -810,7 +898,10 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     loss = _checks.real("loss_prob", loss_prob, low=0.0, high=0.5)
     rto = _checks.nonnegative("rto_s", rto_s)
     tries = _checks.integer("max_tries", max_tries, low=1, high=64)
-    seed = _checks.integer("seed", seed)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("simulate_message_latency", n * k / (1.0 - loss), MAX_PACKET_WORK, per_second=1.3e8,
+                       bytes_needed=8.0 * n, unit="packet tries")
+    _checks.derived("the worst-case latency", base + tries * (rto + 40.0 * q), "base_latency_s, rto_s and mean_queue_s")
     where = _backend.choose("network.latency", n * k, backend).backend
     key = _rng.stream_key(seed, salt=0x7A11)
     if _backend.is_cuda(where):
@@ -829,9 +920,11 @@ def message_retransmit_probability(loss_prob: float, packets_per_message: int) -
     --------
     >>> round(message_retransmit_probability(1e-4, 1024), 4)
     0.0973
+
+    Limits: ``loss_prob`` 0..1, ``packets_per_message`` 1..2**53; O(1).
     """
     loss = _checks.real("loss_prob", loss_prob, low=0.0, high=1.0)
-    k = _checks.integer("packets_per_message", packets_per_message, low=1)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1, high=2**53)
     return 1.0 - (1.0 - loss) ** k
 
 
@@ -846,9 +939,11 @@ def loss_reaching_quantile(quantile: float, packets_per_message: int) -> float:
     --------
     >>> round(loss_reaching_quantile(0.99, 16), 6)
     0.000628
+
+    Limits: ``quantile`` in (0, 1), ``packets_per_message`` 1..2**53; O(1).
     """
     q = _checks.real("quantile", quantile, low=0.0, high=1.0, low_open=True, high_open=True)
-    k = _checks.integer("packets_per_message", packets_per_message, low=1)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1, high=2**53)
     return 1.0 - q ** (1.0 / k)
 
 
@@ -871,8 +966,20 @@ def ecmp_vs_spray_latency(n_messages: int, packets_per_message: int, base_latenc
     -------
     numpy.ndarray
         Latencies in seconds, length ``n_messages`` (rounding may change it by a few).
+
+    Notes
+    -----
+    Limits: ``n_messages`` 1..2**27; ``n_flows`` 1..1024 (the binomial split is computed term by
+    term in floating point: C(n_flows - 1, x) overflows a float beyond that); the expected packet
+    tries ``n_messages · packets_per_message / (1 - loss_prob)`` at most :data:`MAX_PACKET_WORK`,
+    as in :func:`simulate_message_latency` (ValueError with the estimated time above it).
     """
     n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
+    _checks.integer("n_flows", n_flows, low=1, high=1024)
+    k_ = _checks.integer("packets_per_message", packets_per_message, low=1, high=100_000)
+    loss_ = _checks.real("loss_prob", loss_prob, low=0.0, high=0.5)
+    _checks.bound_work("ecmp_vs_spray_latency", n * k_ / (1.0 - loss_), MAX_PACKET_WORK, per_second=1.3e8,
+                       bytes_needed=16.0 * n, unit="packet tries")
     srv = _checks.positive("service_s", service_s)
     u = _checks.real("utilization", utilization, low=0.0, high=1.0, high_open=True)
     paths = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
@@ -905,9 +1012,12 @@ def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np
     A collective step completes when its slowest message does, so its latency lives in the tail of
     the message distribution: with ``k`` messages per step the median step sees about the
     ``1 - 0.5**(1/k)`` quantile of a message. Leftover messages that do not fill a step are dropped.
+
+    Limits: ``latencies`` a non-empty finite 1-D array of at most 2**28 values;
+    ``messages_per_step`` 1..2**28.
     """
-    lat = _checks.float_array("latencies", latencies, ndim=1)
-    k = _checks.integer("messages_per_step", messages_per_step, low=1)
+    lat = _checks.float_array("latencies", latencies, ndim=1, max_size=1 << 28)
+    k = _checks.integer("messages_per_step", messages_per_step, low=1, high=1 << 28)
     n_steps = lat.size // k
     if n_steps == 0:
         raise ValueError(f"need at least messages_per_step={k} latencies, got {lat.size}")
@@ -915,8 +1025,14 @@ def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np
 
 
 def percentiles(samples: np.ndarray, qs=(50.0, 99.0, 99.9)) -> dict:
-    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation)."""
-    arr = _checks.float_array("samples", samples, ndim=1)
+    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation).
+
+    Limits: ``samples`` a non-empty finite 1-D array of at most 2**28 values; ``qs`` 1..1000
+    percentages, each 0..100.
+    """
+    arr = _checks.float_array("samples", samples, ndim=1, max_size=1 << 28)
+    qs = [_checks.real("q", q, low=0.0, high=100.0)
+          for q in _checks.float_array("qs", qs, ndim=1, max_size=1000)]
     return {f"p{q:g}": float(np.percentile(arr, q)) for q in qs}
 
 

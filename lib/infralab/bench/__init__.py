@@ -29,7 +29,9 @@ REGISTRY: dict[str, list[Callable[[dict], list[dict]]]] = {}
 
 
 def register(topic: str):
-    """Decorator: add a benchmark function to ``topic``'s list."""
+    """Decorator: add a benchmark function to ``topic``'s list. Limits: ``topic`` a non-empty str."""
+    if not isinstance(topic, str) or not topic or topic.startswith("-"):
+        raise TypeError(f"topic must be a non-empty string not starting with '-', got {topic!r:.80}")
     def deco(fn):
         REGISTRY.setdefault(topic, []).append(fn)
         return fn
@@ -39,7 +41,26 @@ def register(topic: str):
 def record(ctx: dict, kernel: str, size: str, seconds: float, baseline_seconds: float | None,
            *, baseline: str = "numpy", items: float | None = None, bytes_moved: float | None = None,
            backend: str | None = None, cpu_seconds: float | None = None, **notes) -> dict:
-    """Build one benchmark record (see the module docstring for the fields)."""
+    """Build one benchmark record (see the module docstring for the fields).
+
+    Limits: ``ctx`` a dict with ``backend`` (and ``triad_GBps`` > 0 when ``bytes_moved`` is given);
+    ``seconds`` > 0 and the optional ``baseline_seconds``, ``items`` and ``bytes_moved`` finite, >= 0.
+    """
+    from .. import _checks
+
+    if not isinstance(ctx, dict) or "backend" not in ctx:
+        raise TypeError("ctx must be the runner's context dict (with 'backend')")
+    for name, value in (("kernel", kernel), ("size", size), ("baseline", baseline)):
+        _checks.text(name, value, max_len=200)
+    seconds = _checks.positive("seconds", seconds)
+    for name, value in (("baseline_seconds", baseline_seconds), ("items", items), ("bytes_moved", bytes_moved),
+                        ("cpu_seconds", cpu_seconds)):
+        if value is not None:
+            _checks.nonnegative(name, value)
+    if bytes_moved is not None:
+        _checks.positive("ctx['triad_GBps']", ctx.get("triad_GBps"))
+    if backend is not None:
+        _checks.text("backend", backend, max_len=20)
     rec = {
         "kernel": kernel,
         "backend": backend or ctx["backend"],
@@ -61,6 +82,8 @@ def record(ctx: dict, kernel: str, size: str, seconds: float, baseline_seconds: 
         rec["cpu_kernel_seconds"] = cpu_seconds
         rec["speedup_vs_cpu_kernel"] = cpu_seconds / seconds
     rec.update(notes)
+    _checks.derived("the record's rates", [v for v in rec.values() if isinstance(v, float)],
+                    "seconds, baseline_seconds, items and bytes_moved")
     return rec
 
 

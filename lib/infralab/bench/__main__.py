@@ -1,4 +1,9 @@
-"""Command line: ``python -m infralab.bench [topic ...] [--json]`` (see :mod:`infralab.bench`)."""
+"""Command line: ``python -m infralab.bench [topic ...] [--json]`` (see :mod:`infralab.bench`).
+
+Topics and ``--json`` may come in any order; a topic named twice runs once, in the order first
+named. A bad environment value (``INFRALAB_BACKEND=bogus``) is a usage error: one line on stderr
+and exit status 2, before anything runs.
+"""
 
 from __future__ import annotations
 
@@ -42,18 +47,38 @@ def _fmt(rec: dict) -> str:
     return "  ".join(parts)
 
 
+PROG = "python -m infralab.bench"
+
+
+def _environment_error() -> str | None:
+    """The one-line complaint about the environment (INFRALAB_BACKEND), or None when it is usable."""
+    try:
+        backend.resolve(None)
+    except (ValueError, TypeError) as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; return the exit status (0, or 2 for a bad environment value).
+
+    Unknown topics and bad options exit through argparse with status 2.
+    """
     _load_topics()
-    parser = argparse.ArgumentParser(prog="python -m infralab.bench",
+    parser = argparse.ArgumentParser(prog=PROG,
                                      description="Time infralab's kernels against NumPy on this machine.")
     parser.add_argument("topics", nargs="*", metavar="topic",
                         help=f"topics to run (default all): {', '.join(sorted(REGISTRY))}")
     parser.add_argument("--json", action="store_true", help="print a JSON list of records")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     unknown = [t for t in args.topics if t not in REGISTRY]
     if unknown:
         parser.error(f"unknown topic(s) {unknown}; choose from {sorted(REGISTRY)}")
-    topics = args.topics or sorted(REGISTRY)
+    topics = list(dict.fromkeys(args.topics)) or sorted(REGISTRY)
+    problem = _environment_error()
+    if problem:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 2
 
     info = backend.info()
     t0 = time.perf_counter()

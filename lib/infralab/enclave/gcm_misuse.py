@@ -14,6 +14,8 @@ accepted by the ``cryptography`` package's AES-GCM.
 
 from __future__ import annotations
 
+from .. import _checks
+
 _R = 0xE1 << 120          # GCM's reduction polynomial x^128 + x^7 + x^2 + x + 1, bit-reflected
 _BLOCK = 16
 
@@ -27,12 +29,32 @@ def _block(name: str, value) -> int:
 def gf128_mul(x: int, y: int) -> int:
     """Product in GCM's GF(2^128) (NIST SP 800-38D, algorithm 1), blocks as big-endian integers.
 
+    Parameters
+    ----------
+    x, y : int
+        Field elements as big-endian integers, 0 <= x, y <= 2**128 - 1 (Python or NumPy ints;
+        floats and bools are refused). Work is fixed: 128 shift-and-add steps.
+
+    Returns
+    -------
+    int
+        The product, 0 <= result <= 2**128 - 1.
+
+    Raises
+    ------
+    TypeError
+        When ``x`` or ``y`` is not an integer.
+    ValueError
+        When ``x`` or ``y`` does not fit 128 bits (negative included).
+
     Examples
     --------
     >>> one = 1 << 127            # the field's 1 in GCM's bit order
     >>> gf128_mul(one, 12345) == 12345
     True
     """
+    x = _checks.integer("x (a 128-bit field element)", x, low=0, high=(1 << 128) - 1)
+    y = _checks.integer("y (a 128-bit field element)", y, low=0, high=(1 << 128) - 1)
     z, v = 0, y
     for i in range(127, -1, -1):
         if (x >> i) & 1:
@@ -42,9 +64,33 @@ def gf128_mul(x: int, y: int) -> int:
 
 
 def gf128_inv(x: int) -> int:
-    """Inverse in GF(2^128): ``x^(2^128 - 2)``; ``x`` must be non-zero."""
-    if not 0 < x < 1 << 128:
-        raise ValueError("x must be a non-zero 128-bit field element")
+    """Inverse in GF(2^128): ``x^(2^128 - 2)``; ``x`` must be non-zero.
+
+    Parameters
+    ----------
+    x : int
+        A non-zero field element as a big-endian integer, 1 <= x <= 2**128 - 1 (Python or NumPy
+        int; floats and bools are refused). Work is fixed: 254 field multiplications.
+
+    Returns
+    -------
+    int
+        ``y`` with ``gf128_mul(x, y)`` equal to the field's 1 (``1 << 127`` in GCM's bit order).
+
+    Raises
+    ------
+    TypeError
+        When ``x`` is not an integer.
+    ValueError
+        When ``x`` is 0 or does not fit 128 bits.
+
+    Examples
+    --------
+    >>> x = 0x66E94BD4EF8A2C3B884CFA59CA342B2E
+    >>> gf128_mul(x, gf128_inv(x)) == 1 << 127
+    True
+    """
+    x = _checks.integer("x (a non-zero 128-bit field element)", x, low=1, high=(1 << 128) - 1)
     result, base, e = 1 << 127, x, (1 << 128) - 2
     while e:
         if e & 1:

@@ -506,12 +506,18 @@ class Exercise:
     def given(self, **params: Any) -> Exercise:
         """A copy of this exercise with some parameters replaced (for example your measured value).
 
+        The new answer is computed here, so a parameter the answer cannot be computed from is
+        refused now, with an error naming it, rather than at ``check``.
+
         Raises
         ------
         TypeError
-            For a parameter name the exercise does not have (the message lists them).
+            For a parameter name the exercise does not have (the message lists them), or a value
+            of the wrong type (a string for a number, None, ...).
         ValueError
-            When the expected answer cannot be computed from the new parameters.
+            When the expected answer cannot be computed from the new parameters (out of range,
+            NaN, infinite, too large, or any other failure of the computation). Only TypeError and
+            ValueError leave ``given``; the message names the parameters given and their values.
         """
         unknown = sorted(set(params) - set(self.params))
         if unknown:
@@ -520,9 +526,12 @@ class Exercise:
         new = dataclasses.replace(self, params={**self.params, **params})
         try:
             new.answer()
-        except Exception as err:
-            raise ValueError(f"exercise {self.number}: cannot compute the answer with {params}: "
-                             f"{err}") from None
+        except Exception as err:  # any failure of compute on these values is the parameters' fault
+            named = ", ".join(f"{k}={_short(v)}" for k, v in params.items()) or "the default parameters"
+            reason = str(err) or type(err).__name__
+            reason = reason if len(reason) <= 300 else reason[:297] + "..."
+            cls = TypeError if isinstance(err, TypeError) else ValueError
+            raise cls(f"exercise {self.number}: cannot compute the answer with {named}: {reason}") from None
         return new
 
     # --- text ---------------------------------------------------------------------------------

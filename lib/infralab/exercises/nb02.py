@@ -29,6 +29,8 @@ from .. import _checks
 from .. import thermal as th
 from ._core import Choice, Exercise, Number, Parts
 
+__all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through Exercise, not API
+
 NOTEBOOK = "02_cooling_energy"
 
 
@@ -108,9 +110,10 @@ def tim_halved(cooling: str = "liquid", tim_r_m2k_w: float = 5e-6, limit_c: floa
     (a) The package is linear in the power, so one 1 W run gives the peak rise per watt ``R``
     (K/W) and the limit is ``(limit_c - T_coolant) / R``; 10 s of simulated time settles the liquid
     case to a few parts in 10^5. (b) The chain: ``R = (T_j at 1 W) - T_coolant``, with ``r_tim``
-    halved.
+    halved. ``limit_c`` is a junction limit in degC, -273.15 .. 1000.
     """
     t_end = _checks.positive("t_end_s", t_end_s)
+    limit_c = _checks.real("limit_c", limit_c, low=-273.15, high=1000.0)
 
     def package_limit(tim):
         model = th.package_model(1.0, cooling, tim_r_m2k_w=tim)         # 1 W

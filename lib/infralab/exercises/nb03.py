@@ -37,6 +37,8 @@ from .. import enclave as en
 from ..enclave.kms import OAEP
 from ._core import Boolean, Choice, Exercise, Number, Parts
 
+__all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through Exercise, not API
+
 NOTEBOOK = "03_enclave_cryptography"
 
 #: The toy enclave image of the notebook (sections 3 and 5).
@@ -249,8 +251,10 @@ EXERCISES = [
             "(application only) does not. So `kms:RecipientAttestation:PCR2` pins \"this exact "
             "application on any kernel\", while `ImageSha384` (PCR0) accepts exactly one image. PCR2 "
             "alone is a risk: the kernel and bootstrap are part of the trusted base, and a hostile "
-            "kernel could read the application's memory. AWS policies usually pin PCR0, often with "
-            "PCR8 (the image's signing certificate) to allow signed updates."),
+            "kernel could read the application's memory. Pinning PCR0 accepts one image. PCR8 (the "
+            "image's signing certificate) pinned *instead* accepts every image signed with your "
+            "certificate, which allows updates without a policy change; pinned together with PCR0 it "
+            "still accepts only that one image, now also required to carry your signature."),
     ),
     Exercise(
         number=4,

@@ -36,6 +36,8 @@ import math
 from .. import cluster
 from ._core import Boolean, Choice, Exercise, Number, Parts
 
+__all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through Exercise, not API
+
 NOTEBOOK = "05_design_a_cluster"
 
 #: GPT-3, the notebook's workload, as its ``WORKLOAD`` (facts.md section 4).
