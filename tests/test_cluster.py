@@ -43,6 +43,28 @@ def test_cost_is_instance_hours_times_the_dated_price(date, price):
     assert r["cost_usd"] == r["days"] * 24 * 2500 * price
 
 
+@pytest.mark.parametrize("date", ["2025-05", "2025-06"])
+def test_price_date_honours_same_price_in(date):
+    # data/instances.csv dates trn1.32xlarge's $21.50 (facts.md section 4) to 2025 and lists 2025-05;2025-06
+    # in same_price_in, as chips.instances_for_period reads it
+    r = cl.evaluate("trn1.32xlarge", 500, N, D, price_date=date, **BASE)
+    assert r["assumptions"]["usd_per_hour"]["value"] == 21.50
+    assert r["cost_usd"] == r["days"] * 24 * 500 * 21.50
+    assert r["assumptions"]["price_date"]["value"] == date
+    assert "same_price_in" in r["assumptions"]["price_date"]["source"]
+    assert cl.sample_ranges("trn1.32xlarge", price_date=date)["usd_per_hour"] == pytest.approx((0.7 * 21.50, 21.50))
+    # the same period as notebook 04's price-performance tables
+    period = {row["instance"]: row for row in chips.instances_for_period(chips.load_instances(), date)}
+    assert period["trn1.32xlarge"]["on_demand_USD_per_hour"] == r["assumptions"]["usd_per_hour"]["value"]
+
+
+def test_year_dated_price_and_missing_month_for_same_price_in_rows():
+    assert cl.evaluate("trn1.32xlarge", 500, N, D, price_date="2025", **BASE)["assumptions"]["usd_per_hour"]["value"] \
+        == 21.50
+    with pytest.raises(ValueError, match=r"2025-07.*available dates.*'2025', '2025-05', '2025-06'"):
+        cl.evaluate("trn1.32xlarge", 500, N, D, price_date="2025-07", **BASE)
+
+
 def test_default_price_is_the_latest_date():
     rows = [r for r in chips.load_instances() if r["instance"] == "p5.48xlarge"]
     latest = max(rows, key=lambda r: r["price_date"])
@@ -144,14 +166,55 @@ def test_racks_equal_first_fit_decreasing_placement(inst, n):
     assert r["racks"] == placed["racks_used"]
 
 
-def test_encryption_cores_at_line_rate():
-    # facts.md section 3: 400 Gb/s = 50 GB/s at about 4 GB/s per core -> about a dozen cores
-    assert ev("p4d.24xlarge", 500)["encryption_cores_per_node"] == 0
-    assert ev("p4d.24xlarge", 500, encryption="cpu")["encryption_cores_per_node"] == math.ceil(50e9 / 4e9)
-    # at 3,200 Gb/s the CPU caps the bandwidth at 32 cores x 4 GB/s, so training slows down
+def test_encryption_cores_at_line_rate_count_both_directions():
+    # facts.md sections 1 and 3: an all-reduce sends and receives at line rate at once, and AES-GCM runs at
+    # about 4 GB/s per core each way, so the host encrypts the outgoing and decrypts the incoming bytes:
+    # p4d 400 Gb/s = 50 GB/s each way -> (50 + 50) / 4 = 25 cores; p5 3,200 Gb/s = 400 GB/s -> 800 / 4 = 200
+    assert ev("p4d.24xlarge", 500)["encryption_cores_per_node"] == 0            # the NIC encrypts
+    assert ev("p4d.24xlarge", 500, encryption="cpu")["encryption_cores_per_node"] == 25
+    assert ev(encryption="cpu")["encryption_cores_per_node"] == 200
+    assert ev("trn1.32xlarge", 500, encryption="cpu")["encryption_cores_per_node"] == 50   # 2 x 100 GB/s / 4
+    # the labelled alternative, sending only: 50 / 4 = 12.5 -> 13 cores, 400 / 4 = 100 cores
+    assert ev("p4d.24xlarge", 500, encryption="cpu", crypto_directions=1)["encryption_cores_per_node"] == 13
+    assert ev(encryption="cpu", crypto_directions=1)["encryption_cores_per_node"] == 100
+
+
+def test_cpu_encryption_caps_each_direction_at_half_the_crypto_cores():
+    # 32 cores x 4 GB/s shared by encryption and decryption: 64 GB/s each way, below p5's 400 GB/s link
     cpu, nic = ev(encryption="cpu"), ev()
-    assert cpu["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(128e9 / cpu["derived"]["path_slowdown"])
+    slow = cpu["derived"]["path_slowdown"]
+    assert cpu["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(32 * 4e9 / 2 / slow, rel=1e-12)
+    assert nic["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(3200e9 / 8 / slow, rel=1e-12)
     assert cpu["days"] > nic["days"]
+    one_way = ev(encryption="cpu", crypto_directions=1)                         # 128 GB/s if sending only
+    assert one_way["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(128e9 / slow, rel=1e-12)
+    assert nic["days"] < one_way["days"] < cpu["days"]
+    # p4d: 64 GB/s each way exceeds its 50 GB/s link, so the link rate stands and the days do not move;
+    # with 12 cores the cap is 12 x 4 / 2 = 24 GB/s
+    p4d_cpu, p4d_nic = ev("p4d.24xlarge", 500, encryption="cpu"), ev("p4d.24xlarge", 500)
+    s4 = p4d_nic["derived"]["path_slowdown"]
+    assert p4d_cpu["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(50e9 / s4, rel=1e-12)
+    assert p4d_cpu["days"] == p4d_nic["days"]
+    few = ev("p4d.24xlarge", 500, encryption="cpu", crypto_cores=12)
+    assert few["derived"]["allreduce_bandwidth_Bps"] == pytest.approx(24e9 / s4, rel=1e-12)
+
+
+def test_cpu_encrypted_step_matches_the_alpha_beta_model_at_64_GBps():
+    # as test_step_matches_the_alpha_beta_model, with the bandwidth 32 x 4 GB/s / 2 over the fullest path
+    r = ev(n=2500, latency_s=6e-6, overlap=0.0, encryption="cpu")
+    ranks, shard_bytes = 2500 // 8, N / 8 * 2
+    buckets = math.ceil(shard_bytes / 25e6)
+    bw = 64e9 / r["derived"]["path_slowdown"]
+    comm = buckets * (2 * math.ceil(math.log2(ranks)) * 6e-6 + 2 * (shard_bytes / buckets) / bw)
+    assert r["comm_s"] == pytest.approx(comm, rel=1e-12)
+
+
+def test_encryption_directions_are_a_labelled_assumption():
+    a = ev(encryption="cpu")["assumptions"]["crypto_directions"]
+    assert a["value"] == 2
+    assert a["source"].startswith("assumption") and "decrypt" in a["source"]
+    with pytest.raises(ValueError, match="crypto_directions"):
+        ev(encryption="cpu", crypto_directions=3)
 
 
 def test_every_assumption_is_listed_with_a_source():

@@ -16,10 +16,13 @@
   700-1,000 W systems that exist), racks from a per-rack
   power and cooling cap (the first-fit-decreasing packing of
   :func:`~infralab.thermal.place_servers` for identical servers).
-* **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt at line rate,
-  :func:`~infralab.enclave.cores_for_line_rate`, at a fixed AES-GCM rate of 4 GB/s per core (facts.md
-  section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this machine's
-  measured rate). Fixed by default so that :func:`evaluate` is deterministic.
+* **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt and decrypt at line rate,
+  :func:`~infralab.enclave.cores_for_line_rate` of both directions (an all-reduce sends and receives at
+  line rate at once; the assumption ``crypto_directions=2``), at a fixed AES-GCM rate of 4 GB/s per
+  core (facts.md section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this
+  machine's measured rate). Fixed by default so that :func:`evaluate` is deterministic. The
+  ``crypto_cores`` the host spares share encryption and decryption, so they cap each direction at
+  ``crypto_cores x rate / crypto_directions``.
 
 :func:`sample` runs the same model over uncertain assumptions (MFU, price, PUE, grid intensity,
 latency, packet loss) as a Monte Carlo numba kernel (``_sample_cpu``) with a CUDA twin
@@ -82,7 +85,12 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "n_paths": (16, "assumption: equal-cost paths between racks"),
     "encryption": ("nic", "assumption: the Nitro card encrypts at line rate"),
     "aesgcm_Bps_per_core": (4e9, "facts.md section 3: AES-GCM about 4 GB/s per core (openssl speed)"),
-    "crypto_cores": (32, "assumption: host cores that can be spared for encryption"),
+    "crypto_cores": (32, "assumption: host cores that can be spared for encryption and decryption together"),
+    "crypto_directions": (2, "assumption: the all-reduce sends and receives at line rate at once (full duplex), "
+                             "so CPU encryption needs cores to encrypt the outgoing and as many again to decrypt "
+                             "the incoming traffic (AES-GCM costs about the same per byte both ways); the "
+                             "crypto_cores share both, so they carry crypto_cores x rate / 2 each way; "
+                             "1 counts sending only"),
     "tokens_per_step": (3.2e6, "assumption: global batch in tokens (GPT-3 used 3.2M)"),
     "instances_per_replica": (8, "assumption: instances holding one model replica (tensor x pipeline)"),
     "bytes_per_param": (2.0, "assumption: bf16 gradients"),
@@ -229,6 +237,13 @@ def _sample_cuda(key, c, lo, hi, out):
 # --------------------------------------------------------------------------------------------
 
 def _instance_row(name: str, price_date: str | None) -> dict:
+    """The instance's row in force at ``price_date`` (default: its latest dated price).
+
+    A month ``YYYY-MM`` is looked up with :func:`infralab.chips.instances_for_period`, so a row whose
+    ``same_price_in`` column lists that month (a price the table assumes unchanged then) counts as in
+    force, as everywhere else in the course; other strings (e.g. a year, ``"2025"``) must equal the
+    row's ``price_date``.
+    """
     rows = chips.load_instances()
     known = sorted({r["instance"] for r in rows})
     if not isinstance(name, str):
@@ -236,13 +251,18 @@ def _instance_row(name: str, price_date: str | None) -> dict:
     mine = [r for r in rows if r["instance"] == name]
     if not mine:
         raise ValueError(f"instance {name!r} is not in data/instances.csv; known instances: {known}")
-    dates = sorted({r["price_date"] for r in mine if r["price_date"] is not None})
+    dates = sorted({r["price_date"] for r in mine if r["price_date"] is not None}
+                   | {m for r in mine for m in (r["same_price_in"] or ())})
     if price_date is None:
         dated = [r for r in mine if r["price_date"] is not None]
         return max(dated, key=lambda r: r["price_date"]) if dated else mine[-1]
     if not isinstance(price_date, str):
         raise TypeError(f"price_date must be a string such as {dates[-1] if dates else '2025-06'!r}")
-    hit = [r for r in mine if r["price_date"] == price_date]
+    hit = []
+    if chips._MONTH.match(price_date):
+        hit = chips.instances_for_period(mine, price_date)       # honours same_price_in
+    if not hit:
+        hit = [dict(r, assumed_in_period=False) for r in mine if r["price_date"] == price_date]
     if not hit:
         raise ValueError(f"price_date {price_date!r} is not in data/instances.csv for {name}; "
                          f"available dates: {dates or 'none (no price recorded)'}")
@@ -277,7 +297,12 @@ def _plan(instance, n_instances, params, tokens, overrides):
     a = _assumptions(overrides)
     v = {k: d["value"] for k, d in a.items()}
     row = _instance_row(instance, v["price_date"])
-    a["price_date"] = {"value": row["price_date"], "source": a["price_date"]["source"]}
+    if v["price_date"] is None:
+        a["price_date"] = {"value": row["price_date"], "source": a["price_date"]["source"]}
+    elif row.get("assumed_in_period"):
+        a["price_date"]["source"] += (f"; data/instances.csv dates the price {row['price_date']} and assumes it "
+                                      f"unchanged in {', '.join(row['same_price_in'])} (same_price_in: "
+                                      f"{row['notes']})")
     chip = _chip_row(row["chip"])
     per_inst = int(row["chips_per_instance"])
     n_chips = n_inst * per_inst
@@ -288,8 +313,10 @@ def _plan(instance, n_instances, params, tokens, overrides):
             raise ValueError(f"{instance} has no on-demand price in data/instances.csv ({row['notes']}); "
                              "it needs a price assumption: pass usd_per_hour=<USD per instance-hour>")
         price = row["on_demand_USD_per_hour"]
+        held = (f", assumed unchanged in {v['price_date']} (same_price_in)" if row.get("assumed_in_period")
+                else "")
         a["usd_per_hour"] = {"value": price, "source": f"data/instances.csv: on-demand, {row['price_region']}, "
-                                                        f"{row['price_date']} ({row['source']})"}
+                                                        f"{row['price_date']}{held} ({row['source']})"}
     else:
         price = _checks.positive("usd_per_hour", v["usd_per_hour"])
 
@@ -317,6 +344,7 @@ def _plan(instance, n_instances, params, tokens, overrides):
     enc = _checks.choice("encryption", v["encryption"], ("nic", "cpu"))
     aes = _checks.positive("aesgcm_Bps_per_core", v["aesgcm_Bps_per_core"])
     crypto_cores = _checks.integer("crypto_cores", v["crypto_cores"], low=1, high=4096)
+    directions = _checks.integer("crypto_directions", v["crypto_directions"], low=1, high=2)
     tps = _checks.positive("tokens_per_step", v["tokens_per_step"])
     per_replica = _checks.integer("instances_per_replica", v["instances_per_replica"], low=1, high=MAX_INSTANCES)
     bpp = _checks.positive("bytes_per_param", v["bytes_per_param"])
@@ -361,8 +389,10 @@ def _plan(instance, n_instances, params, tokens, overrides):
         path_slowdown = network.simulate_spraying(n_paths, n_paths, 64, 2000, seed=0, backend="cpu")["slowdown"]
     link_Bps = efa * 1e9 / 8.0
     if enc == "cpu":
-        cores = _wire.cores_for_line_rate(efa, aes)
-        link_Bps = min(link_Bps, crypto_cores * aes)
+        # the all-reduce sends and receives link_Bps at once: encrypting the outgoing and decrypting the
+        # incoming bytes both fall on the host's cores, which share one pool (crypto_directions = 2)
+        cores = _wire.cores_for_line_rate(directions * efa, aes)
+        link_Bps = min(link_Bps, crypto_cores * aes / directions)
     else:
         cores = 0
     bw = link_Bps / path_slowdown
@@ -436,7 +466,9 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     **assumptions
         Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
         ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
-        rack caps). An instance without a price in the table (``trn2.48xlarge``) needs
+        rack caps). ``price_date`` is a month ``YYYY-MM`` (a row counts when dated that month or when
+        its ``same_price_in`` column lists it, as in :func:`infralab.chips.instances_for_period`) or
+        the row's own date. An instance without a price in the table (``trn2.48xlarge``) needs
         ``usd_per_hour``; one without EFA bandwidth needs ``efa_gbps``.
 
     Returns
@@ -447,7 +479,8 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
         ``step_s``, ``compute_s``, ``comm_s`` (all-reduce time per step, hidden or not), ``n_steps``,
         ``cost_usd`` (``days·24·n_instances·price``), ``energy_mwh`` (IT power x wall-clock time x PUE),
         ``co2_t`` (``energy_mwh · grid / 1000`` tonnes), ``it_power_kw``, ``racks``, ``cooling``
-        (``"air"`` or ``"liquid"``), ``encryption_cores_per_node`` (0 when the NIC encrypts),
+        (``"air"`` or ``"liquid"``), ``encryption_cores_per_node`` (cores to encrypt outgoing and
+        decrypt incoming traffic at line rate, both directions by default; 0 when the NIC encrypts),
         ``derived`` (intermediate results) and ``assumptions`` (every input used: name -> value and
         source, ``"assumption"`` where no source gives it).
 

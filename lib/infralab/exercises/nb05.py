@@ -17,14 +17,15 @@ Correct, all parts:
 True
 
 The answers against the analysis (not against the code's own output): energy scales exactly with
-PUE; 6·N·D grows 10 x 10 = 100-fold; 3,200 Gb/s over 4 GB/s per core needs 100 cores:
+PUE; 6·N·D grows 10 x 10 = 100-fold; 3,200 Gb/s = 400 GB/s sent and 400 GB/s received at once, over
+4 GB/s per core, needs 200 cores:
 
 >>> ex[1].answer()[0], round(ex[1].answer()[1] / (1.58 / 1.15), 9)
 ('pue', 1.0)
 >>> round(ex[2].answer()[0], 9)
 100.0
 >>> import math
->>> ex[3].answer()[0] == math.ceil(3200e9 / 8 / 4e9)
+>>> ex[3].answer()[0] == math.ceil(2 * 3200e9 / 8 / 4e9)
 True
 """
 
@@ -76,7 +77,7 @@ def scale_the_workload(factor: float = 10.0, latency_s: float = 6e-6) -> tuple[f
 
 def cpu_encryption(p5_latency_s: float = 6e-6, p4d_latency_s: float = 8e-6,
                    crypto_cores: int = 32) -> tuple[float, float, bool]:
-    """(cores per p5 instance to encrypt at line rate, days factor CPU/NIC on 2,500 x p5,
+    """(cores per p5 instance to encrypt and decrypt at line rate, days factor CPU/NIC on 2,500 x p5,
     does the same switch change the days of 500 x p4d?)."""
     common = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "crypto_cores": crypto_cores}
     p5_nic = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s)
@@ -84,7 +85,7 @@ def cpu_encryption(p5_latency_s: float = 6e-6, p4d_latency_s: float = 8e-6,
     p4d_nic = cluster.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s)
     p4d_cpu = cluster.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s,
                                encryption="cpu")
-    cores = float(p5_cpu["encryption_cores_per_node"])   # enclave.cores_for_line_rate(3200 Gb/s, 4 GB/s)
+    cores = float(p5_cpu["encryption_cores_per_node"])   # enclave.cores_for_line_rate(2 x 3200 Gb/s, 4 GB/s)
     p4d_moves = not math.isclose(p4d_cpu["days"], p4d_nic["days"], rel_tol=1e-9)
     return cores, p5_cpu["days"] / p5_nic["days"], p4d_moves
 
@@ -168,20 +169,25 @@ EXERCISES = [
         compute=cpu_encryption,
         params={"p5_latency_s": 6e-6, "p4d_latency_s": 8e-6, "crypto_cores": 32},
         hint_text=(
-            "(a) `enclave.cores_for_line_rate(link Gb/s, bytes per second per core)` with the p5's EFA "
-            "bandwidth and the model's AES-GCM rate per core (`cl.DEFAULTS[\"aesgcm_Bps_per_core\"]`), or "
-            "read `r[\"encryption_cores_per_node\"]` of an evaluation with `encryption=\"cpu\"`. (b) If only "
-            "32 cores may encrypt, what bandwidth is left for the all-reduce, and how much of the step was "
-            "exposed communication to begin with? Evaluate with `encryption=\"nic\"` and `\"cpu\"` and take "
-            "the ratio of the days. (c) How many cores does 400 Gb/s need, and is p4d's all-reduce hidden "
+            "(a) An all-reduce sends and receives at line rate at once, so the host encrypts the outgoing "
+            "and decrypts the incoming bytes: `enclave.cores_for_line_rate(link Gb/s, bytes per second per "
+            "core)` with twice the p5's EFA bandwidth and the model's AES-GCM rate per core "
+            "(`cl.DEFAULTS[\"aesgcm_Bps_per_core\"]`), or read `r[\"encryption_cores_per_node\"]` of an "
+            "evaluation with `encryption=\"cpu\"`. (b) If only 32 cores may encrypt and decrypt, what "
+            "bandwidth is left in each direction for the all-reduce, and how much of the step was exposed "
+            "communication to begin with? Evaluate with `encryption=\"nic\"` and `\"cpu\"` and take the "
+            "ratio of the days. (c) How many cores do 400 Gb/s each way need, and is p4d's all-reduce hidden "
             "behind compute anyway?"),
         explanation=(
-            "At 3,200 Gb/s the CPU needs `cores_for_line_rate(3200, 4e9)` = 100 cores to encrypt at line "
-            "rate; the model lets 32 cores encrypt (an assumption), which caps the all-reduce at 32 x 4 GB/s "
-            "= 128 GB/s, a third of the link, so the exposed communication of each step grows and the days "
-            "about double. On p4d, 400 Gb/s needs 13 cores, fewer than 32, so the link speed is kept, and "
-            "the all-reduce is hidden behind compute anyway: the days do not move. This is the case for "
-            "encryption in the Nitro card."),
+            "An all-reduce sends and receives at line rate at once, so at 3,200 Gb/s (400 GB/s each way) "
+            "the CPU must encrypt 400 GB/s and decrypt 400 GB/s: `cores_for_line_rate(2 * 3200, 4e9)` = 200 "
+            "cores per instance (the model's assumption `crypto_directions=2`: decryption costs about as "
+            "much as encryption). The model lets 32 cores do both (an assumption), which caps each "
+            "direction at 32 x 4 / 2 = 64 GB/s, a sixth of the link, so the exposed communication grows "
+            "from 22% to 78% of the step and the days grow 3.6-fold (0.59 -> 2.11 days at MFU 0.4). On "
+            "p4d, 400 Gb/s (50 GB/s each way) needs (50 + 50) / 4 = 25 cores, fewer than 32, so the link "
+            "speed is kept (64 GB/s each way is more than 50), and the all-reduce is hidden behind compute "
+            "anyway: the days do not move. This is the case for encryption in the Nitro card."),
     ),
     Exercise(
         number=4,
@@ -197,11 +203,13 @@ EXERCISES = [
             "are sorted by swing in days); (b) asks whether `latency_s`, `loss_prob`, `network` or "
             "`encryption` has a swing in days above zero."),
         explanation=(
-            "The ranking flips: five times more compute per step hides the whole all-reduce, even with the "
-            "bandwidth cut by CPU encryption or by ECMP's fullest path, so no network or security assumption "
-            "moves the days any more and MFU (the chips pillar) is the only lever left. Sensitivities are "
-            "properties of a configuration (and of its batch size, which convergence limits), not of a "
-            "pillar."),
+            "The ranking flips: MFU (the chips pillar) now moves the days most (0.61 -> 0.37 days). Five "
+            "times more compute per step hides the whole all-reduce at the link rate, even over ECMP's "
+            "fullest path, so latency, packet loss and flow hashing no longer move the days. Encryption on "
+            "32 host cores still does, though far less than at the smaller batch (0.46 -> 0.50 days): the "
+            "cores share encryption and decryption, so they leave 64 GB/s each way, too little to hide "
+            "even this step's all-reduce. Sensitivities are properties of a configuration (and of its "
+            "batch size, which convergence limits), not of a pillar."),
     ),
     Exercise(
         number=5,
