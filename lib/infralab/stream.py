@@ -98,12 +98,7 @@ def triad_numpy(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None =
     Limits: as :func:`triad` (non-empty finite 1-D float64 ``b``, ``c``; writable ``out``; no overflow;
     ``check_finite=False`` skips the value checks, as in :func:`triad`).
     """
-    _check_vectors(b, c, out)
-    s = _checks.real("s", s)
-    if _checks.boolean("check_finite", check_finite):
-        _check_triad_values(b, c, s)
-    elif b.size == 0:
-        raise ValueError("b and c must not be empty")
+    s = _check_triad_inputs(b, c, s, out, check_finite)
     tmp = np.multiply(c, s)
     return np.add(b, tmp, out=out)
 
@@ -120,6 +115,18 @@ def _check_vectors(b, c, out):
         raise ValueError(f"b and c must have the same length, got {b.size} and {c.size}")
     if out is not None:
         _checks.out_array("out", out, shape=b.shape, dtype=np.float64)
+
+
+def _check_triad_inputs(b, c, s, out, check_finite) -> float:
+    """The public triads' checks; returns ``s`` as a float. ``check_finite=False`` skips only the
+    value checks (one more read of ``b`` and ``c``), never the type, shape and emptiness checks."""
+    _check_vectors(b, c, out)
+    s = _checks.real("s", s)
+    if _checks.boolean("check_finite", check_finite):
+        _check_triad_values(b, c, s)
+    elif b.size == 0:
+        raise ValueError("b and c must not be empty")
+    return s
 
 
 def _check_triad_values(b, c, s):
@@ -179,12 +186,7 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     >>> triad(np.ones(4), np.arange(4.0), 2.0, backend="cpu")
     array([1., 3., 5., 7.])
     """
-    _check_vectors(b, c, out)
-    s = _checks.real("s", s)
-    if _checks.boolean("check_finite", check_finite):
-        _check_triad_values(b, c, s)
-    elif b.size == 0:
-        raise ValueError("b and c must not be empty")
+    s = _check_triad_inputs(b, c, s, out, check_finite)
     where = _backend.choose("stream.triad", b.size, backend).backend
     b = np.ascontiguousarray(b)
     c = np.ascontiguousarray(c)
