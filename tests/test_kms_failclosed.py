@@ -86,6 +86,20 @@ def test_policy_hex_is_normalized_and_private():
         policy.pcrs[5] = "00" * 48
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"image_sha384": "00" * 48},
+    {"pcrs": {0: "00" * 48}},
+    {"pcrs": {2: "00" * 48}},
+    {"pcrs": {8: "00" * 48}},
+    {"image_sha384": "ab" * 48, "pcrs": {1: "00" * 48}},
+])
+def test_an_all_zero_condition_is_refused(kwargs):
+    # Debug-mode enclaves report PCR0-2 as 48 zero bytes (the real document in data/ does): a zero
+    # condition would pin no image at all, so the policy is refused when it is written.
+    with pytest.raises(ValueError, match="all zeros"):
+        en.KeyPolicy(**kwargs)
+
+
 def test_policy_checks_image_sha384_and_pcr0_both(world):
     pki, enclave = world
     kms = en.LocalKMS(pki.root_pem, clock=lambda: NOW)

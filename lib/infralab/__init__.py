@@ -30,7 +30,18 @@ def data_path(name: str) -> Path:
     ------
     FileNotFoundError
         If the file is not there, with the folder searched in the message.
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` is empty, longer than 255 characters, or leaves ``data/`` (a path separator or
+        ``..``): only files directly in the folder are served.
+
+    Limits: ``name`` a plain file name of 1..255 characters (no separators).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a file name (str), got {type(name).__name__}")
+    if not 0 < len(name) <= 255 or "/" in name or "\\" in name or "\x00" in name or name in (".", ".."):
+        raise ValueError(f"name must be a plain file name in data/ (1..255 characters, no separators), got {name[:80]!r}")
     path = _DATA / name
     if not path.is_file():
         raise FileNotFoundError(f"{name!r} not found in {_DATA} (infralab expects the repository's data/ folder)")

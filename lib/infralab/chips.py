@@ -11,7 +11,8 @@
   :func:`pareto_front`.
 * Inference: :func:`decode_throughput` (memory-bound until compute binds), :func:`usd_per_million_tokens`.
 * This machine's roofline: the numba matrix multiply ``_matmul_cpu`` (cache-blocked, four rows of C
-  per pass) with its CUDA twin ``_matmul_cuda`` (shared-memory tiles), and :func:`measure_matmul`.
+  per pass) with its CUDA twin ``_matmul_cuda`` (shared-memory tiles, 8 x 8 register tiles per
+  thread), :func:`measure_matmul` and, on a GPU, :func:`measure_matmul_cuda`.
 
 References
 ----------
@@ -57,9 +58,21 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CITATION = re.compile(r"https?://\S+|\b(19|20)\d{2}\b")
 
 
+#: Largest data file read (the real tables are a few KB).
+MAX_TABLE_BYTES = 10 * 2**20
+#: Most elements of one array argument of the roofline and Pareto helpers.
+MAX_POINTS = 1 << 24
+#: Largest count (chips, batch, context tokens, matrix side) the models accept.
+MAX_COUNT = 1 << 40
+#: Work cap of :func:`matmul`, FLOPs (2·m·n·k): ~1.5e10 FLOP/s on 2 cores, about 30 s at the cap.
+MAX_MATMUL_FLOPS = 5 * 10**11
+
+
 def _read_table(path, columns: dict, required: tuple) -> list[dict]:
-    path = Path(path)
+    path = Path(_checks.path_like("path", path))
     try:
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            raise ChipDataError(f"{path.name}: larger than {MAX_TABLE_BYTES} bytes; not a chip table")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ChipDataError(f"{path.name}: cannot read the file ({exc})") from None
@@ -133,9 +146,14 @@ def load_chips(path=None) -> list[dict]:
     ------
     ChipDataError
         A missing or unknown column, a wrong field count, an empty required value, a non-numeric,
-        zero or negative number, or a bad date; the message names file, row and column.
+        zero or negative number, or a bad date, an unreadable file or one over
+        :data:`MAX_TABLE_BYTES`; the message names file, row and column.
+    TypeError
+        ``path`` neither None, a str nor an ``os.PathLike``.
+
+    Limits: ``path`` None, a str or an os.PathLike; the file at most :data:`MAX_TABLE_BYTES`.
     """
-    return _read_table(path or _default("chips.csv"), CHIP_COLUMNS, CHIP_REQUIRED)
+    return _read_table(_default("chips.csv") if path is None else path, CHIP_COLUMNS, CHIP_REQUIRED)
 
 
 def load_instances(path=None) -> list[dict]:
@@ -145,8 +163,12 @@ def load_instances(path=None) -> list[dict]:
     ------
     ChipDataError
         As :func:`load_chips`, and for a price without ``price_date``.
+    TypeError
+        ``path`` neither None, a str nor an ``os.PathLike``.
+
+    Limits: ``path`` None, a str or an os.PathLike; the file at most :data:`MAX_TABLE_BYTES`.
     """
-    p = path or _default("instances.csv")
+    p = _default("instances.csv") if path is None else path
     rows = _read_table(p, INSTANCE_COLUMNS, INSTANCE_REQUIRED)
     for i, r in enumerate(rows, start=2):
         if r["on_demand_USD_per_hour"] is not None and r["price_date"] is None:
@@ -216,27 +238,43 @@ def ridge_point(peak_flops: float, bandwidth_Bps: float) -> float:
     --------
     >>> round(ridge_point(989e12, 3.35e12))
     295
+
+    Limits: finite positive inputs; a ratio that overflows or underflows to 0 raises ValueError.
     """
-    return _checks.positive("peak_flops", peak_flops) / _checks.positive("bandwidth_Bps", bandwidth_Bps)
+    out = _checks.positive("peak_flops", peak_flops) / _checks.positive("bandwidth_Bps", bandwidth_Bps)
+    return _checks.derived("the ridge point", out, "peak_flops and bandwidth_Bps", positive=True)
 
 
 def attainable_flops(peak_flops: float, bandwidth_Bps: float, intensity):
-    """The roofline: ``min(peak, bandwidth x intensity)`` FLOP/s; ``intensity`` scalar or array (> 0)."""
+    """The roofline: ``min(peak, bandwidth x intensity)`` FLOP/s; ``intensity`` scalar or array (> 0).
+
+    Limits: an ``intensity`` array has 1..:data:`MAX_POINTS` finite elements; a product that
+    overflows or underflows to 0 raises ValueError.
+    """
     peak = _checks.positive("peak_flops", peak_flops)
     bw = _checks.positive("bandwidth_Bps", bandwidth_Bps)
+    params = "bandwidth_Bps and intensity"
     if np.ndim(intensity) == 0:
-        return min(peak, bw * _checks.positive("intensity", intensity))
-    arr = _checks.float_array("intensity", intensity)
+        return min(peak, _checks.derived("bandwidth x intensity", bw * _checks.positive("intensity", intensity),
+                                         params, positive=True))
+    arr = _checks.float_array("intensity", intensity, max_size=MAX_POINTS)
     if np.any(arr <= 0):
         raise ValueError("intensity must be > 0 everywhere")
-    return np.minimum(peak, bw * arr)
+    with np.errstate(over="ignore", under="ignore"):
+        prod = bw * arr
+    return np.minimum(peak, _checks.derived("bandwidth x intensity", prod, params, positive=True))
 
 
 def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2.0) -> float:
-    """FLOP/byte of ``C[m,n] = A[m,k] @ B[k,n]`` reading A and B and writing C once: 2mnk / (bytes·(mk+kn+mn))."""
-    m, n, k = (_checks.integer(name, v, low=1) for name, v in (("m", m), ("n", n), ("k", k)))
+    """FLOP/byte of ``C[m,n] = A[m,k] @ B[k,n]`` reading A and B and writing C once: 2mnk / (bytes·(mk+kn+mn)).
+
+    Limits: ``m``, ``n``, ``k`` 1..:data:`MAX_COUNT`; a result that overflows or underflows raises ValueError.
+    """
+    m, n, k = (_checks.integer(name, v, low=1, high=MAX_COUNT) for name, v in (("m", m), ("n", n), ("k", k)))
     b = _checks.positive("bytes_per_element", bytes_per_element)
-    return 2.0 * m * n * k / (b * (m * k + k * n + m * n))
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.float64(2.0) * m * n * k / (b * (np.float64(m) * k + np.float64(k) * n + np.float64(m) * n))
+    return float(_checks.derived("the intensity", out, "m, n, k and bytes_per_element", positive=True))
 
 
 def decode_attention_intensity(batch: int = 1, bytes_per_element: float = 2.0, gqa_group: int = 1) -> float:
@@ -253,10 +291,13 @@ def decode_attention_intensity(batch: int = 1, bytes_per_element: float = 2.0, g
     --------
     >>> decode_attention_intensity(1, 2.0), decode_attention_intensity(1, 2.0, gqa_group=8)
     (1.0, 8.0)
+
+    Limits: ``batch`` 1..:data:`MAX_COUNT`, ``gqa_group`` 1..256; a result that overflows raises ValueError.
     """
-    _checks.integer("batch", batch, low=1)
+    _checks.integer("batch", batch, low=1, high=MAX_COUNT)
     g = _checks.integer("gqa_group", gqa_group, low=1, high=256)
-    return 2.0 * g / _checks.positive("bytes_per_element", bytes_per_element)
+    return _checks.derived("the intensity", 2.0 * g / _checks.positive("bytes_per_element", bytes_per_element),
+                           "gqa_group and bytes_per_element")
 
 
 def kv_bytes_per_token(n_layers: int, n_kv_heads: int, head_dim: int, bytes_per_element: float = 2.0) -> float:
@@ -269,11 +310,15 @@ def kv_bytes_per_token(n_layers: int, n_kv_heads: int, head_dim: int, bytes_per_
 
     >>> kv_bytes_per_token(32, 8, 128), kv_bytes_per_token(32, 32, 128)
     (131072.0, 524288.0)
+
+    Limits: ``n_layers`` and ``n_kv_heads`` 1..10000, ``head_dim`` 1..100000; a result that
+    overflows or underflows to 0 raises ValueError.
     """
     layers = _checks.integer("n_layers", n_layers, low=1, high=10_000)
     heads = _checks.integer("n_kv_heads", n_kv_heads, low=1, high=10_000)
     dim = _checks.integer("head_dim", head_dim, low=1, high=100_000)
-    return 2.0 * layers * heads * dim * _checks.positive("bytes_per_element", bytes_per_element)
+    out = 2.0 * layers * heads * dim * _checks.positive("bytes_per_element", bytes_per_element)
+    return _checks.derived("the KV bytes per token", out, "the sizes and bytes_per_element", positive=True)
 
 
 def max_decode_batch(n_params: float, capacity_bytes: float, *, bytes_per_param: float = 2.0,
@@ -290,12 +335,16 @@ def max_decode_batch(n_params: float, capacity_bytes: float, *, bytes_per_param:
 
     >>> max_decode_batch(70e9, 34.36e9), max_decode_batch(7e9, 80e9, kv_bytes_per_token=131072, context=4096)
     (0, 122)
+
+    Limits: ``context`` 0..:data:`MAX_COUNT`; weights or per-sequence bytes that overflow raise ValueError.
     """
     n = _checks.positive("n_params", n_params)
     cap = _checks.positive("capacity_bytes", capacity_bytes)
     bpp = _checks.positive("bytes_per_param", bytes_per_param)
     kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
-    ctx = _checks.integer("context", context, low=0)
+    ctx = _checks.integer("context", context, low=0, high=MAX_COUNT)
+    _checks.derived("the weights' and a sequence's bytes", [n * bpp, kv * ctx], "n_params, bytes_per_param, "
+                    "kv_bytes_per_token and context")
     free = cap - n * bpp
     if free < 0:
         return 0
@@ -304,8 +353,11 @@ def max_decode_batch(n_params: float, capacity_bytes: float, *, bytes_per_param:
 
 
 def elementwise_intensity(flops_per_element: float = 1.0, bytes_per_element: float = 2.0) -> float:
-    """FLOP/byte of an element-wise layer that reads and writes each element once (e.g. an activation)."""
-    return _checks.positive("flops_per_element", flops_per_element) / (2 * _checks.positive("bytes_per_element", bytes_per_element))
+    """FLOP/byte of an element-wise layer that reads and writes each element once (e.g. an activation).
+
+    Limits: a result that overflows or underflows raises ValueError."""
+    out = _checks.positive("flops_per_element", flops_per_element) / (2 * _checks.positive("bytes_per_element", bytes_per_element))
+    return _checks.derived("the intensity", out, "flops_per_element and bytes_per_element", positive=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,8 +373,11 @@ def training_flops(n_params: float, n_tokens: float) -> float:
 
     >>> f"{training_flops(174.6e9, 300e9):.3g}"
     '3.14e+23'
+
+    Limits: a product that overflows or underflows raises ValueError.
     """
-    return 6.0 * _checks.positive("n_params", n_params) * _checks.positive("n_tokens", n_tokens)
+    out = 6.0 * _checks.positive("n_params", n_params) * _checks.positive("n_tokens", n_tokens)
+    return _checks.derived("6*N*D", out, "n_params and n_tokens", positive=True)
 
 
 def train_run(n_params: float, n_tokens: float, n_chips: int, peak_flops: float, mfu: float,
@@ -357,9 +412,13 @@ def train_run(n_params: float, n_tokens: float, n_chips: int, peak_flops: float,
     -------
     dict
         ``flops``, ``seconds``, ``days``, ``usd``, ``energy_kwh``, ``co2_tonnes``.
+
+    Notes
+    -----
+    Limits: ``n_chips`` 1..:data:`MAX_COUNT`; any result that overflows or underflows to 0 raises ValueError.
     """
     flops = training_flops(n_params, n_tokens)
-    chips = _checks.integer("n_chips", n_chips, low=1)
+    chips = _checks.integer("n_chips", n_chips, low=1, high=MAX_COUNT)
     peak = _checks.positive("peak_flops", peak_flops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
     p = _checks.real("pue", pue, low=1.0)
@@ -367,15 +426,25 @@ def train_run(n_params: float, n_tokens: float, n_chips: int, peak_flops: float,
     usd = None if usd_per_chip_hour is None else seconds / 3600 * chips * _checks.positive("usd_per_chip_hour", usd_per_chip_hour)
     kwh = None if chip_power_w is None else chips * _checks.positive("chip_power_w", chip_power_w) * seconds * p / 3.6e6
     co2 = None if kwh is None or grid_g_per_kwh is None else kwh * _checks.nonnegative("grid_g_per_kwh", grid_g_per_kwh) / 1e6
+    _checks.derived("the run's time, cost or energy", [seconds] + [v for v in (usd, kwh) if v is not None],
+                    "n_params, n_tokens, n_chips, peak_flops, mfu, usd_per_chip_hour and chip_power_w", positive=True)
+    _checks.derived("the run's carbon", 0.0 if co2 is None else co2, "grid_g_per_kwh")
     return {"flops": flops, "seconds": seconds, "days": seconds / 86400, "usd": usd, "energy_kwh": kwh,
             "co2_tonnes": co2}
 
 
+#: Most points of :func:`pareto_front` (n**2 comparisons).
+MAX_PARETO_POINTS = 20_000
+
+
 def pareto_front(costs, times) -> np.ndarray:
     """Boolean mask of the points not dominated in (cost, time): no other point is at least as good
-    in both and strictly better in one."""
-    c = _checks.float_array("costs", costs, ndim=1)
-    t = _checks.float_array("times", times, ndim=1)
+    in both and strictly better in one.
+
+    Limits: 1..:data:`MAX_PARETO_POINTS` points (the comparison is all pairs, n**2 work: about
+    10 s at the cap)."""
+    c = _checks.float_array("costs", costs, ndim=1, max_size=MAX_PARETO_POINTS)
+    t = _checks.float_array("times", times, ndim=1, max_size=MAX_PARETO_POINTS)
     if c.shape != t.shape:
         raise ValueError("costs and times must have the same length")
     keep = np.ones(c.size, bool)
@@ -456,6 +525,11 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
         (``"memory"`` or ``"compute"``), ``memory_bytes`` (weights + caches) and ``fits`` (None
         without ``capacity_bytes``).
 
+    Notes
+    -----
+    Limits: ``batch`` and ``context`` 1..:data:`MAX_COUNT` (context from 0); a step time that
+    overflows or a throughput that overflows raises ValueError.
+
     Examples
     --------
     A 7B-parameter bf16 model on an H100 (3.35 TB/s), batch 1: about 240 tokens/s.
@@ -466,11 +540,17 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
     n = _checks.positive("n_params", n_params)
     bw = _checks.positive("bandwidth_Bps", bandwidth_Bps)
     peak = _checks.positive("peak_flops", peak_flops)
-    b = _checks.integer("batch", batch, low=1)
+    b = _checks.integer("batch", batch, low=1, high=MAX_COUNT)
     bpp = _checks.positive("bytes_per_param", bytes_per_param)
     kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
-    ctx = _checks.integer("context", context, low=0)
+    ctx = _checks.integer("context", context, low=0, high=MAX_COUNT)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
+    with np.errstate(all="ignore"):
+        t_mem_ = (np.float64(n) * bpp + np.float64(b) * kv * ctx) / bw
+        t_cmp_ = np.float64(2.0) * n * b / (peak * u)
+    _checks.derived("the decode step time", max(t_mem_, t_cmp_), "n_params, bandwidth_Bps, peak_flops, batch, "
+                    "bytes_per_param, kv_bytes_per_token, context and mfu", positive=True)
+    _checks.derived("tokens per second", b / max(t_mem_, t_cmp_), "the same parameters")
     need = n * bpp + b * kv * ctx
     fits = None if capacity_bytes is None else need <= _checks.positive("capacity_bytes", capacity_bytes)
     t_mem = need / bw
@@ -481,8 +561,11 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
 
 
 def usd_per_million_tokens(usd_per_hour: float, tokens_per_second: float) -> float:
-    """Price of a million generated tokens at a sustained rate on an instance billed by the hour."""
-    return _checks.positive("usd_per_hour", usd_per_hour) / 3600 / _checks.positive("tokens_per_second", tokens_per_second) * 1e6
+    """Price of a million generated tokens at a sustained rate on an instance billed by the hour.
+
+    Limits: a price that overflows or underflows to 0 raises ValueError."""
+    out = _checks.positive("usd_per_hour", usd_per_hour) / 3600 / _checks.positive("tokens_per_second", tokens_per_second) * 1e6
+    return _checks.derived("the price", out, "usd_per_hour and tokens_per_second", positive=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,30 +616,65 @@ def _matmul_cpu(a, b, c):
                         crow[j] += arow[j]
 
 
-TILE = 16
+# The CUDA twin: register tiling. A block of 16 x 16 threads computes a 128 x 128 tile of C; each
+# thread keeps an 8 x 8 block of C in registers (rows ty + 16*p, columns tx + 16*q). Per step of k it
+# loads 8 values of A and 8 of B from shared memory and does 64 multiply-adds: 0.25 shared loads per
+# FMA, where one element of C per thread needed 2. The 128 x 16 tile of A and the 16 x 128 tile of B
+# are read from global memory row by row (coalesced), and a warp's reads of shared memory are either
+# one broadcast address or 16 consecutive words (no bank conflicts). Compiled for sm_90, the k-loop
+# body is 16 ld.shared and 64 fma.rn.f32 with no local-memory traffic (the 8 x 8 accumulators stay
+# in registers).
+
+TILE = 16            # threads per block along x and y
+REG = 8              # C elements per thread along each axis
+BLOCK_MN = TILE * REG  # 128: the tile of C a block computes
+BLOCK_K = 16         # depth of the A and B tiles staged in shared memory
 
 
 @cuda.jit(cache=True)
 def _matmul_cuda(a, b, c):
-    """c = a @ b with TILE x TILE tiles of a and b staged in shared memory, one thread per element of c."""
-    sa = cuda.shared.array((TILE, TILE), np.float32)
-    sb = cuda.shared.array((TILE, TILE), np.float32)
+    """c = a @ b (float32): 128 x 128 tiles of c per block, 8 x 8 per thread in registers."""
+    sa = cuda.shared.array((BLOCK_MN, BLOCK_K), np.float32)
+    sb = cuda.shared.array((BLOCK_K, BLOCK_MN), np.float32)
+    acc = cuda.local.array((REG, REG), np.float32)
+    ar = cuda.local.array(REG, np.float32)
+    br = cuda.local.array(REG, np.float32)
     tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
-    row = cuda.blockIdx.y * TILE + ty
-    col = cuda.blockIdx.x * TILE + tx
+    tid = ty * TILE + tx
+    row0 = cuda.blockIdx.y * BLOCK_MN
+    col0 = cuda.blockIdx.x * BLOCK_MN
     n, kk = a.shape
     m = b.shape[1]
-    acc = np.float32(0.0)
-    for t in range((kk + TILE - 1) // TILE):
-        k = t * TILE
-        sa[ty, tx] = a[row, k + tx] if row < n and k + tx < kk else np.float32(0.0)
-        sb[ty, tx] = b[k + ty, col] if k + ty < kk and col < m else np.float32(0.0)
+    for p in range(REG):
+        for q in range(REG):
+            acc[p, q] = np.float32(0.0)
+    for k0 in range(0, kk, BLOCK_K):
+        for e in range(tid, BLOCK_MN * BLOCK_K, TILE * TILE):   # 8 elements of each tile per thread
+            r, cc = e // BLOCK_K, e % BLOCK_K                    # A tile: 16 consecutive k per row
+            gr, gk = row0 + r, k0 + cc
+            sa[r, cc] = a[gr, gk] if gr < n and gk < kk else np.float32(0.0)
+            r, cc = e // BLOCK_MN, e % BLOCK_MN                  # B tile: 128 consecutive columns per row
+            gk, gc = k0 + r, col0 + cc
+            sb[r, cc] = b[gk, gc] if gk < kk and gc < m else np.float32(0.0)
         cuda.syncthreads()
-        for q in range(TILE):
-            acc += sa[ty, q] * sb[q, tx]
+        for k in range(BLOCK_K):
+            for p in range(REG):
+                ar[p] = sa[ty + TILE * p, k]
+            for q in range(REG):
+                br[q] = sb[k, tx + TILE * q]
+            for p in range(REG):
+                for q in range(REG):
+                    acc[p, q] += ar[p] * br[q]
         cuda.syncthreads()
-    if row < n and col < m:
-        c[row, col] = acc
+    for p in range(REG):
+        for q in range(REG):
+            i, j = row0 + ty + TILE * p, col0 + tx + TILE * q
+            if i < n and j < m:
+                c[i, j] = acc[p, q]
+
+
+def _matmul_grid(n_rows, n_cols):
+    return ((n_cols + BLOCK_MN - 1) // BLOCK_MN, (n_rows + BLOCK_MN - 1) // BLOCK_MN), (TILE, TILE)
 
 
 def _matrix(name, x):
@@ -564,7 +682,10 @@ def _matrix(name, x):
         raise TypeError(f"{name} must be a 2-D float32 NumPy array")
     if x.size == 0:
         raise ValueError(f"{name} must not be empty")
-    return np.ascontiguousarray(x)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
+    x = np.ascontiguousarray(x)
+    return x if x.flags.writeable else x.copy()   # read-only input: no second compiled kernel
 
 
 def matmul(a: np.ndarray, b: np.ndarray, backend: str | None = None) -> np.ndarray:
@@ -583,16 +704,27 @@ def matmul(a: np.ndarray, b: np.ndarray, backend: str | None = None) -> np.ndarr
     >>> matmul(x, x.T.copy(), backend="cpu")
     array([[ 5., 14.],
            [14., 50.]], dtype=float32)
+
+    Notes
+    -----
+    Limits: finite, non-empty inputs; ``2·m·n·k`` at most :data:`MAX_MATMUL_FLOPS` (about 30 s on 2
+    cores; above it a ValueError gives the estimated time and memory); a product that overflows
+    float32 raises ValueError.
     """
     a, b = _matrix("a", a), _matrix("b", b)
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"a.shape[1] ({a.shape[1]}) must equal b.shape[0] ({b.shape[0]})")
-    c = np.zeros((a.shape[0], b.shape[1]), np.float32)
-    if _backend.is_cuda(_backend.resolve(backend)):
-        grid = ((b.shape[1] + TILE - 1) // TILE, (a.shape[0] + TILE - 1) // TILE)
-        d_c = cuda.to_device(c)
-        _matmul_cuda[grid, (TILE, TILE)](cuda.to_device(a), cuda.to_device(b), d_c)
+    _checks.bound_work("matmul", 2.0 * a.shape[0] * a.shape[1] * b.shape[1], MAX_MATMUL_FLOPS, per_second=1.5e10,
+                       bytes_needed=4.0 * a.shape[0] * b.shape[1], unit="FLOPs")
+    if float(np.abs(a).max()) * float(np.abs(b).max()) * a.shape[1] > float(np.finfo(np.float32).max):
+        raise ValueError("a @ b may overflow float32 (max|a| * max|b| * k exceeds 3.4e38): rescale a or b")
+    work = a.shape[0] * a.shape[1] * b.shape[1]
+    if _backend.is_cuda(_backend.choose("chips.matmul", work, backend).backend):
+        blocks, threads = _matmul_grid(a.shape[0], b.shape[1])
+        d_c = cuda.device_array((a.shape[0], b.shape[1]), np.float32)   # every element is written
+        _backend.launch(_matmul_cuda, None, a, b, d_c, blocks=blocks, threads_per_block=threads)
         return d_c.copy_to_host()
+    c = np.zeros((a.shape[0], b.shape[1]), np.float32)
     _matmul_cpu(a, b, c)
     return c
 
@@ -605,8 +737,18 @@ def measure_matmul(n: int = 1024, repeats: int = 3, seed: int = 0) -> dict:
     dict
         ``n``, ``numba_seconds``, ``blas_seconds``, ``numba_GFLOPs``, ``blas_GFLOPs``,
         ``fraction_of_blas``, ``max_rel_error``.
+
+    Notes
+    -----
+    Limits: ``n`` 16..8192, ``repeats`` 1..100, ``seed`` 0..2**64-1, and the timed work
+    ``2·n**3·(repeats + 1)`` of the numba kernel at most :data:`MAX_MATMUL_FLOPS` (ValueError with the
+    estimated time above it): n = 2048 allows up to 28 repeats, n = 4096 up to 2, and n = 8192 is refused.
     """
     n = _checks.integer("n", n, low=16, high=8192)
+    repeats = _checks.integer("repeats", repeats, low=1, high=100)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("measure_matmul", 2.0 * n**3 * (repeats + 1), MAX_MATMUL_FLOPS, per_second=1.5e10,
+                       bytes_needed=12.0 * n * n * 2, unit="FLOPs")
     rng = np.random.default_rng(seed)
     a = rng.random((n, n), dtype=np.float32)
     b = rng.random((n, n), dtype=np.float32)
@@ -620,6 +762,60 @@ def measure_matmul(n: int = 1024, repeats: int = 3, seed: int = 0) -> dict:
             "blas_GFLOPs": flops / t_blas / 1e9, "fraction_of_blas": t_blas / t_nb, "max_rel_error": err}
 
 
+def measure_matmul_cuda(n: int = 4096, repeats: int = 5, seed: int = 0) -> dict:
+    """FLOP/s of the CUDA twin on device-resident float32 ``n x n`` matrices, copies timed apart.
+
+    Needs a CUDA GPU (``backend.resolve("cuda") == "cuda"``). Where CuPy is importable, cuBLAS SGEMM
+    (``cupy.matmul``) is timed on the same device arrays.
+
+    Returns
+    -------
+    dict
+        ``n``, ``kernel_seconds`` (best run, arrays already on the device), ``kernel_TFLOPs``,
+        ``copy_in_seconds`` (A and B host -> device), ``copy_out_seconds`` (C device -> host),
+        ``end_to_end_TFLOPs`` (kernel plus both copies), ``max_rel_error`` against cuBLAS or NumPy,
+        and, with CuPy, ``cublas_seconds``, ``cublas_TFLOPs`` and ``fraction_of_cublas``.
+    """
+    n = _checks.integer("n", n, low=64, high=16384)
+    if _backend.resolve("cuda") != "cuda":
+        raise ValueError("measure_matmul_cuda needs a CUDA GPU (the simulator is far too slow)")
+    rng = np.random.default_rng(seed)
+    a = rng.random((n, n), dtype=np.float32)
+    b = rng.random((n, n), dtype=np.float32)
+    flops = 2.0 * n ** 3
+    d_a, d_b = _backend.to_device(a, b)
+    d_c = cuda.device_array((n, n), np.float32)
+    blocks, threads = _matmul_grid(n, n)
+
+    def run():
+        _backend.launch(_matmul_cuda, None, d_a, d_b, d_c, blocks=blocks, threads_per_block=threads)
+        cuda.synchronize()
+    t_k = best_time(run, repeats=repeats, warmup=1)
+    t_in = best_time(lambda: (_backend.to_device(a, b), cuda.synchronize()), repeats=3)
+    host_c = np.empty((n, n), np.float32)
+    t_out = best_time(lambda: d_c.copy_to_host(host_c), repeats=3)
+    out = {"n": n, "kernel_seconds": t_k, "kernel_TFLOPs": flops / t_k / 1e12, "copy_in_seconds": t_in,
+           "copy_out_seconds": t_out, "end_to_end_TFLOPs": flops / (t_k + t_in + t_out) / 1e12}
+    try:
+        import cupy
+    except Exception:       # not installed, or no matching CUDA runtime
+        cupy = None
+    if cupy is not None:
+        c_a, c_b = cupy.asarray(d_a), cupy.asarray(d_b)
+
+        def blas():
+            c_a @ c_b
+            cupy.cuda.Device().synchronize()
+        t_blas = best_time(blas, repeats=repeats, warmup=1)
+        ref = cupy.asnumpy(c_a @ c_b)
+        out.update(cublas_seconds=t_blas, cublas_TFLOPs=flops / t_blas / 1e12, fraction_of_cublas=t_blas / t_k)
+    else:
+        ref = a[:256].astype(np.float64) @ b.astype(np.float64)
+    got = host_c[: ref.shape[0]]
+    out["max_rel_error"] = float(np.abs(got - ref).max() / np.abs(ref).max())
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Price-performance helpers for checking claims
 # --------------------------------------------------------------------------------------------
@@ -629,12 +825,16 @@ def usd_per_pflop_hour(usd_per_hour: float, chips_per_instance: float, peak_tflo
     """Dollars per hour of one delivered PFLOP/s: instance price / (chips x peak x MFU).
 
     Cost to train is proportional to it (for the same model, tokens and MFU).
+    Limits: a result that overflows or underflows to 0 raises ValueError.
     """
     price = _checks.positive("usd_per_hour", usd_per_hour)
     chips_n = _checks.positive("chips_per_instance", chips_per_instance)
     peak = _checks.positive("peak_tflops", peak_tflops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    return price / (chips_n * peak / 1000.0 * u)
+    with np.errstate(all="ignore"):
+        out = np.float64(price) / (np.float64(chips_n) * peak / 1000.0 * u)
+    return float(_checks.derived("the price per PFLOP-hour", out, "usd_per_hour, chips_per_instance, peak_tflops and mfu",
+                                 positive=True))
 
 
 def required_efficiency_ratio(cost_a: float, cost_b: float, saving: float) -> float:
@@ -643,8 +843,11 @@ def required_efficiency_ratio(cost_a: float, cost_b: float, saving: float) -> fl
     With costs per *peak* PFLOP-hour ``cost_a`` and ``cost_b`` at equal MFU, A saves
     ``1 - cost_a/cost_b``; a utilization ratio r scales A's cost by 1/r, so
     ``r = cost_a / (cost_b · (1 - saving))``. A value <= 1 means the claim holds at equal MFU.
+    Limits: a ratio that overflows or underflows to 0 raises ValueError.
     """
     a = _checks.positive("cost_a", cost_a)
     b = _checks.positive("cost_b", cost_b)
     s = _checks.real("saving", saving, low=0.0, high=1.0, high_open=True)
-    return a / (b * (1.0 - s))
+    with np.errstate(all="ignore"):
+        out = np.float64(a) / (np.float64(b) * (1.0 - s))
+    return float(_checks.derived("the ratio", out, "cost_a, cost_b and saving", positive=True))

@@ -142,9 +142,10 @@ def ultracluster_run(n_params: float, n_tokens: float, n_chips: int, peak_flops:
 def debug_mode_document(payload: dict) -> bool:
     """True when PCR0, PCR1 and PCR2 of an attestation payload are all zero (a debug-mode enclave).
 
-    In debug mode the console exposes the enclave's memory to the parent, so the NSM reports zero
-    measurements: such a document can never satisfy a key policy on ``ImageSha384`` (PCR0) or on
-    PCR1/PCR2, because no image measures to 48 zero bytes.
+    In debug mode the parent can read the enclave's console output, so the NSM reports PCR0-2 as
+    zero: such a document can never satisfy a key policy whose ``ImageSha384`` (PCR0), PCR1 or PCR2
+    condition names a real image, because no image measures to 48 zero bytes. (A condition written
+    as 96 zeros would match every debug-mode enclave: a policy author's mistake to avoid.)
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("pcrs"), dict):
         raise TypeError("payload must be a dict with a 'pcrs' map")

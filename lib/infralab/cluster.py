@@ -393,9 +393,9 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     mfu : float
         Model FLOPs utilization, 0 < mfu <= 1.
     pue : float
-        Facility PUE (>= 1).
+        Facility PUE, 1..10 (10 is far worse than any reported facility).
     grid_g_per_kwh : float
-        Grid carbon intensity, gCO2e/kWh (>= 0).
+        Grid carbon intensity, gCO2e/kWh, 0..2000 (coal is about 1000).
     **assumptions
         Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
         ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
@@ -432,8 +432,8 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
     (True, 'air')
     """
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    p = _checks.real("pue", pue, low=1.0)
-    g = _checks.nonnegative("grid_g_per_kwh", grid_g_per_kwh)
+    p = _checks.real("pue", pue, low=1.0, high=10.0)
+    g = _checks.real("grid_g_per_kwh", grid_g_per_kwh, low=0.0, high=2000.0)
     plan = _plan(instance, n_instances, params, tokens, assumptions)
     d = plan["derived"]
     compute_s = network.compute_time_per_step(plan["n_params"], plan["tps"], plan["n_chips"], plan["peak"], u)
@@ -539,20 +539,17 @@ def sample(instance: str, n_instances: int, params: float, tokens: float, *, n_s
     (True, (1001,))
     """
     n = _checks.integer("n_samples", n_samples, low=1, high=MAX_SAMPLES)
-    seed = _checks.integer("seed", seed)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
     rng = sample_ranges(instance, n_instances, **ranges)
     fixed = {k: v for k, v in ranges.items() if k not in SAMPLED}
     plan = _plan(instance, n_instances, params, tokens, {**fixed, "usd_per_hour": rng["usd_per_hour"][1]})
-    where = _backend.resolve(backend)
+    where = _backend.choose("cluster.sample", n, backend).backend
     lo = np.array([rng[k][0] for k in SAMPLED])
     hi = np.array([rng[k][1] for k in SAMPLED])
     key = _rng.stream_key(seed, salt=0xC105)
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n)
         d_out = cuda.device_array((len(OUTPUTS) + len(SAMPLED), n))
-        with _backend.quiet_simulator():
-            _sample_cuda[blocks, threads](key, cuda.to_device(plan["consts"]), cuda.to_device(lo),
-                                          cuda.to_device(hi), d_out)
+        _backend.launch(_sample_cuda, n, key, plan["consts"], lo, hi, d_out, threads_per_block=128)
         out = d_out.copy_to_host()
     else:
         out = np.empty((len(OUTPUTS) + len(SAMPLED), n))

@@ -12,7 +12,8 @@ Notebook 01 calls these functions. Four models, each small enough to read:
 3. **Flow hashing versus spraying.** ECMP hashes each flow onto one of ``n`` equal paths: balls into
    bins. :func:`ecmp_expected_used_paths` and :func:`ecmp_no_collision_probability` are the exact
    formulas; :func:`simulate_ecmp` and :func:`simulate_spraying` are Monte Carlo runs of one numba
-   kernel (``_bins_cpu``) whose CUDA twin (``_bins_cuda``) sits beside it.
+   kernel (``_bins_cpu``) whose CUDA twins (``_bins_shared_cuda``, histograms in shared memory, and
+   ``_bins_cuda`` for more than 64 bins) sit beside it.
 4. **Tail latency under loss.** :func:`simulate_message_latency` draws per-packet queueing delays and
    losses, retransmitting after a timeout (kernel-TCP-like, milliseconds) or quickly (SRD-like,
    microseconds); a collective waits for its slowest message (:func:`collective_step_latency`).
@@ -31,6 +32,7 @@ Tight Analysis", RANDOM 1998. NVIDIA nccl-tests, doc/PERFORMANCE.md.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from numba import cuda, njit, prange
@@ -40,6 +42,10 @@ from . import _checks, _rng
 from . import backend as _backend
 
 ALGORITHMS = ("ring", "halving_doubling", "tree")
+#: Most ranks any function accepts (today's largest clusters have ~1e5-1e6 accelerators).
+MAX_RANKS = 1 << 30
+#: Most flows the closed-form ECMP formulas accept (they cost O(1) and O(min(flows, paths))).
+MAX_FORMULA_FLOWS = 10**12
 COLLECTIVES = ("allreduce", "allgather", "reducescatter")
 
 
@@ -61,7 +67,7 @@ def _alpha_beta_terms(n_ranks: int, algorithm: str) -> tuple[float, float]:
 
 
 def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
-    return (_checks.integer("n_ranks", n_ranks, low=1),
+    return (_checks.integer("n_ranks", n_ranks, low=1, high=MAX_RANKS),
             _checks.nonnegative("latency_s", latency_s),
             _checks.positive("bandwidth_Bps", bandwidth_Bps),
             _checks.choice("algorithm", algorithm, ALGORITHMS))
@@ -70,7 +76,7 @@ def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
 def _bytes_arg(nbytes):
     if np.ndim(nbytes) == 0:
         return _checks.nonnegative("nbytes", nbytes), True
-    arr = _checks.float_array("nbytes", nbytes)
+    arr = _checks.float_array("nbytes", nbytes, max_size=1 << 27)
     if np.any(arr < 0):
         raise ValueError("nbytes must be >= 0 everywhere")
     return arr, False
@@ -108,7 +114,12 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     Raises
     ------
     ValueError
-        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm.
+        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm, an empty or
+        non-finite ``nbytes`` array, or a time that overflows.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; an ``nbytes`` array has 1..2**27 elements.
 
     Examples
     --------
@@ -120,7 +131,9 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     n, scalar = _bytes_arg(nbytes)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
     steps, mult = _alpha_beta_terms(p, algo)
-    t = steps * alpha + mult * n / bw
+    with np.errstate(over="ignore"):
+        t = steps * alpha + mult * n / bw
+    _checks.derived("the all-reduce time", t, "nbytes, latency_s and bandwidth_Bps")
     return float(t) if scalar else t
 
 
@@ -129,11 +142,13 @@ def crossover_bytes(n_ranks: int, latency_s: float, bandwidth_Bps: float,
     """Message size (bytes) at which the latency and bandwidth terms of the all-reduce are equal.
 
     Below it the collective is latency-bound (alpha matters), above it bandwidth-bound.
-    Returns ``inf``-free 0.0 for a single rank.
+    Returns ``inf``-free 0.0 for a single rank. Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a result
+    that overflows raises ValueError.
     """
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
     steps, mult = _alpha_beta_terms(p, algo)
-    return 0.0 if mult == 0 else steps * alpha * bw / mult
+    out = 0.0 if mult == 0 else steps * alpha * bw / mult
+    return _checks.derived("the crossover size", out, "latency_s and bandwidth_Bps")
 
 
 def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str = "allreduce") -> dict:
@@ -146,12 +161,16 @@ def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str =
     -------
     dict
         ``algbw_Bps`` and ``busbw_Bps``, bytes/s.
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a bandwidth that overflows raises ValueError.
     """
     s = _checks.nonnegative("nbytes", nbytes)
     t = _checks.positive("seconds", seconds)
-    p = _checks.integer("n_ranks", n_ranks, low=1)
+    p = _checks.integer("n_ranks", n_ranks, low=1, high=MAX_RANKS)
     c = _checks.choice("collective", collective, COLLECTIVES)
-    algbw = s / t
+    algbw = _checks.derived("algbw", s / t, "nbytes and seconds")
     factor = 2.0 * (p - 1) / p if c == "allreduce" else (p - 1) / p
     return {"algbw_Bps": algbw, "busbw_Bps": algbw * factor}
 
@@ -176,13 +195,20 @@ def compute_time_per_step(n_params: float, tokens_per_step: float, n_gpus: int,
         Peak FLOP/s of one accelerator (> 0).
     mfu : float
         Model FLOPs utilization, 0 < mfu <= 1 (an assumption: 0.3-0.5 is typical of large runs).
+
+    Notes
+    -----
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`; a result that overflows or underflows to 0 raises ValueError.
     """
     n = _checks.positive("n_params", n_params)
     t = _checks.positive("tokens_per_step", tokens_per_step)
-    g = _checks.integer("n_gpus", n_gpus, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
     peak = _checks.positive("peak_flops", peak_flops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
-    return 6.0 * n * t / (g * peak * u)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.float64(6.0) * n * t / (g * peak * u)
+    return float(_checks.derived("the compute time", out, "n_params, tokens_per_step, n_gpus, peak_flops and mfu",
+                                 positive=True))
 
 
 def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: float,
@@ -220,6 +246,11 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
         ``compute_s``, ``comm_s`` (all buckets), ``latency_part_s`` (the alpha terms), ``exposed_s``,
         ``step_s``, ``n_buckets`` and ``latency_share`` (``latency_part_s / step_s``, the bound of
         :func:`latency_saving_bound`).
+
+    Notes
+    -----
+    Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; at most 10**12 buckets (gradient bytes / bucket bytes);
+    gradient bytes and times that overflow raise ValueError.
     """
     n = _checks.positive("n_params", n_params)
     compute = _checks.nonnegative("compute_s", compute_s)
@@ -227,7 +258,9 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     bucket = _checks.positive("bucket_bytes", bucket_bytes)
     ov = _checks.real("overlap", overlap, low=0.0, high=1.0)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
-    grad_bytes = n * bpp
+    grad_bytes = _checks.derived("n_params * bytes_per_param", n * bpp, "n_params and bytes_per_param",
+                                 positive=True)
+    _checks.real("the number of buckets (gradient bytes / bucket_bytes)", grad_bytes / bucket, high=1e12)
     n_buckets = max(1, math.ceil(grad_bytes / bucket))
     per_bucket = allreduce_time(grad_bytes / n_buckets, p, alpha, bw, algo)
     comm = n_buckets * per_bucket
@@ -235,6 +268,7 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     exposed = comm - min(comm, ov * compute)
     lat = n_buckets * steps * alpha
     step = compute + exposed
+    _checks.derived("the step time", [comm, step, lat], "n_params, compute_s, latency_s and bandwidth_Bps")
     return {"compute_s": compute, "comm_s": comm, "latency_part_s": lat,
             "exposed_s": exposed, "step_s": step, "n_buckets": n_buckets,
             "latency_share": lat / step if step > 0 else 0.0}
@@ -252,6 +286,8 @@ def time_to_train_saving(latency_before_s: float, latency_after_s: float, **step
     >>> kw = dict(n_params=1e9, n_ranks=4000, compute_s=0.0, bandwidth_Bps=50e9, overlap=0.0)
     >>> round(time_to_train_saving(8e-6, 6e-6, **kw), 3) > 0
     True
+
+    Limits: those of :func:`training_step`.
     """
     before = training_step(latency_s=latency_before_s, **step_kwargs)["step_s"]
     after = training_step(latency_s=latency_after_s, **step_kwargs)["step_s"]
@@ -271,6 +307,8 @@ def latency_saving_bound(latency_cut: float, latency_share: float) -> float:
     --------
     >>> latency_saving_bound(0.25, 0.6)
     0.15
+
+    Limits: both fractions 0..1; O(1).
     """
     c = _checks.real("latency_cut", latency_cut, low=0.0, high=1.0)
     share = _checks.real("latency_share", latency_share, low=0.0, high=1.0)
@@ -286,10 +324,12 @@ def latency_share_needed(saving: float, latency_cut: float) -> float:
     --------
     >>> round(latency_share_needed(0.15, 0.25), 10)
     0.6
+
+    Limits: ``saving`` 0..1, ``latency_cut`` in (0, 1]; a ratio that overflows raises ValueError.
     """
     sv = _checks.real("saving", saving, low=0.0, high=1.0)
     c = _checks.real("latency_cut", latency_cut, low=0.0, high=1.0, low_open=True)
-    return sv / c
+    return _checks.derived("saving / latency_cut", sv / c, "saving and latency_cut")
 
 
 def achieved_mfu(n_params: float, tokens_per_step: float, n_gpus: int, peak_flops: float,
@@ -303,13 +343,18 @@ def achieved_mfu(n_params: float, tokens_per_step: float, n_gpus: int, peak_flop
     --------
     >>> round(achieved_mfu(7e9, 4e6, 4000, 989e12, 1.0), 6)
     0.042467
+
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`; a result that overflows or underflows to 0 raises ValueError.
     """
     n = _checks.positive("n_params", n_params)
     t = _checks.positive("tokens_per_step", tokens_per_step)
-    g = _checks.integer("n_gpus", n_gpus, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
     peak = _checks.positive("peak_flops", peak_flops)
     step = _checks.positive("step_s", step_s)
-    return 6.0 * n * t / (step * g * peak)
+    with np.errstate(all="ignore"):
+        out = np.float64(6.0) * n * t / (np.float64(step) * g * peak)
+    return float(_checks.derived("the achieved MFU", out, "n_params, tokens_per_step, n_gpus, peak_flops and step_s",
+                                 positive=True))
 
 
 def cluster_throughput(n_gpus: int, gpus_per_instance: int, instance_bps: float) -> dict:
@@ -328,10 +373,14 @@ def cluster_throughput(n_gpus: int, gpus_per_instance: int, instance_bps: float)
     >>> r = cluster_throughput(20000, 8, 3.2e12)
     >>> r["instances"], r["per_direction_bps"] / 1e15, r["both_directions_bps"] / 1e15
     (2500, 8.0, 16.0)
+
+    Limits: ``n_gpus`` 1..:data:`MAX_RANKS`, ``gpus_per_instance`` 1..1024; a total that overflows
+    raises ValueError.
     """
-    g = _checks.integer("n_gpus", n_gpus, low=1)
-    per = _checks.integer("gpus_per_instance", gpus_per_instance, low=1)
+    g = _checks.integer("n_gpus", n_gpus, low=1, high=MAX_RANKS)
+    per = _checks.integer("gpus_per_instance", gpus_per_instance, low=1, high=1024)
     bw = _checks.positive("instance_bps", instance_bps)
+    _checks.derived("the cluster's throughput", 2.0 * math.ceil(g / per) * bw, "n_gpus, gpus_per_instance and instance_bps")
     inst = math.ceil(g / per)
     return {"instances": inst, "per_direction_bps": inst * bw, "both_directions_bps": 2 * inst * bw}
 
@@ -343,6 +392,8 @@ def message_latency_share(nbytes: float, latency_s: float, bandwidth_Bps: float)
     --------
     >>> message_latency_share(400e3, 8e-6, 50e9)
     0.5
+
+    Limits: finite inputs, ``bandwidth_Bps`` > 0; O(1).
     """
     n = _checks.nonnegative("nbytes", nbytes)
     a = _checks.nonnegative("latency_s", latency_s)
@@ -362,9 +413,11 @@ def ecmp_expected_used_paths(n_paths: int, n_flows: int) -> float:
     --------
     >>> round(ecmp_expected_used_paths(8, 8), 4)
     5.2511
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``n_flows`` 0..:data:`MAX_FORMULA_FLOWS`.
     """
-    n = _checks.integer("n_paths", n_paths, low=1)
-    m = _checks.integer("n_flows", n_flows, low=0)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    m = _checks.integer("n_flows", n_flows, low=0, high=MAX_FORMULA_FLOWS)
     return n * (1.0 - (1.0 - 1.0 / n) ** m)
 
 
@@ -375,9 +428,14 @@ def ecmp_no_collision_probability(n_paths: int, n_flows: int) -> float:
     --------
     >>> round(ecmp_no_collision_probability(8, 4), 6)
     0.410156
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``n_flows`` 0..:data:`MAX_FORMULA_FLOWS`; more flows than
+    paths is 0 by the pigeonhole principle, so the product has at most ``n_paths`` factors.
     """
-    n = _checks.integer("n_paths", n_paths, low=1)
-    m = _checks.integer("n_flows", n_flows, low=0)
+    n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
+    m = _checks.integer("n_flows", n_flows, low=0, high=MAX_FORMULA_FLOWS)
+    if m > n:
+        return 0.0
     prob = 1.0
     for i in range(m):
         prob *= max(0.0, 1.0 - i / n)
@@ -423,15 +481,148 @@ def _bins_cpu(n_bins, n_balls, key, used_out, max_out, scratch):
             used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, scratch[ch])
 
 
+# On the GPU each thread needs its own histogram of n_bins counters. Up to SHARED_BINS bins they live
+# in shared memory, laid out [bin, thread]: thread tx's counter for bin b is at b*BINS_THREADS + tx,
+# so the 32 threads of a warp always hit 32 different banks, whichever bins their balls fall in.
+# Larger histograms use a device scratch array laid out the same way, [bin, thread], reused across
+# calls (backend.device_scratch). Per-trial results stay on the device; _trial_sums_cuda reduces them
+# there, so simulate_ecmp copies back four integers instead of two arrays of n_trials.
+
+SHARED_BINS = 64
+BINS_THREADS = 128
+SUM_THREADS = 256
+
+
+@cuda.jit(cache=True)
+def _bins_shared_cuda(n_bins, n_balls, key, used_out, max_out):
+    counts = cuda.shared.array((SHARED_BINS, BINS_THREADS), np.int32)
+    mine = counts[:, cuda.threadIdx.x]
+    for t in range(cuda.grid(1), used_out.size, cuda.gridsize(1)):
+        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, mine)
+
+
 @cuda.jit(cache=True)
 def _bins_cuda(n_bins, n_balls, key, used_out, max_out, scratch):
     tid = cuda.grid(1)
+    mine = scratch[:, tid]
     for t in range(tid, used_out.size, cuda.gridsize(1)):
-        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, scratch[tid])
+        used_out[t], max_out[t] = _one_trial(n_bins, n_balls, key, t, mine)
 
+
+@cuda.jit(cache=True)
+def _trial_sums_cuda(used, most, sums):
+    """sums += (sum of used, sum of most, sum of most**2, trials with most <= 1), exact int64."""
+    part = cuda.shared.array((4, SUM_THREADS), np.int64)
+    tx = cuda.threadIdx.x
+    s0 = np.int64(0)
+    s1 = np.int64(0)
+    s2 = np.int64(0)
+    s3 = np.int64(0)
+    for t in range(cuda.grid(1), used.size, cuda.gridsize(1)):
+        m = np.int64(most[t])
+        s0 += np.int64(used[t])
+        s1 += m
+        s2 += m * m
+        if m <= 1:
+            s3 += 1
+    part[0, tx] = s0
+    part[1, tx] = s1
+    part[2, tx] = s2
+    part[3, tx] = s3
+    cuda.syncthreads()
+    step = cuda.blockDim.x // 2            # a power of two
+    while step > 0:
+        if tx < step:
+            for q in range(4):
+                part[q, tx] += part[q, tx + step]
+        cuda.syncthreads()
+        step //= 2
+    if tx == 0:
+        for q in range(4):
+            cuda.atomic.add(sums, q, part[q, 0])
+
+
+#: The device reduction sums most**2 in int64; beyond this bound on n_trials * n_balls**2 it could
+#: overflow, and the per-trial arrays come back for exact sums on the host instead.
+DEVICE_SUM_LIMIT = 2**62
+
+#: Device scratch kept below this size (bytes) for histograms too large for shared memory.
+SCRATCH_BYTES = 64 << 20
 
 MAX_BINS = 1 << 16
 MAX_BALLS = 1 << 24
+#: Most trials of one Monte Carlo call (8 bytes of results per trial: 1 GiB at the cap).
+MAX_TRIALS = 1 << 27
+#: Work cap of :func:`balls_into_bins`: ``n_trials · (n_balls + n_bins / 8)`` (a ball is one half of a
+#: 64-bit draw plus a count, ~8e8/s on 2 cores; clearing a bin costs ~1/8 of a ball): ~40 s at the cap.
+MAX_BALL_WORK = 3 * 10**10
+
+
+def _bins_on_device(n_bins, n_balls, n_trials, key):
+    """Launch the GPU twin; returns the per-trial (used, fullest) as device arrays, which are reused
+    scratch: the caller copies or reduces them before the next call."""
+    d_used = _backend.device_scratch("network.bins.used", (n_trials,), np.int32)
+    d_most = _backend.device_scratch("network.bins.most", (n_trials,), np.int32)
+    if n_bins <= SHARED_BINS:
+        _backend.launch(_bins_shared_cuda, n_trials, n_bins, n_balls, key, d_used, d_most,
+                        threads_per_block=BINS_THREADS, max_blocks=8192)
+        return d_used, d_most
+    blocks, threads = _backend.launch_config(n_trials, BINS_THREADS, 8192)
+    blocks = max(1, min(blocks, SCRATCH_BYTES // (4 * n_bins * threads)))
+    scratch = _backend.device_scratch("network.bins", (n_bins, blocks * threads), np.int32)
+    _backend.launch(_bins_cuda, n_trials, n_bins, n_balls, key, d_used, d_most, scratch,
+                    blocks=blocks, threads_per_block=threads)
+    return d_used, d_most
+
+
+def _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize):
+    n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
+    n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
+    n_trials = _checks.integer("n_trials", n_trials, low=1, high=MAX_TRIALS)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("balls_into_bins", n_trials * (n_balls + n_bins / 8), MAX_BALL_WORK, per_second=8e8,
+                       bytes_needed=8.0 * n_trials + 4.0 * 64 * n_bins, unit="ball throws")
+    where = _backend.choose("network.bins", n_trials * max(1, n_balls), backend).backend
+    key = _rng.stream_key(seed, salt=0xB1A5)
+    if _backend.is_cuda(where):
+        d_used, d_most = _bins_on_device(n_bins, n_balls, n_trials, key)
+        # the device sums are int64: reduce there unless the sum of most**2 could overflow
+        if summarize and n_trials * max(1, n_balls) ** 2 < DEVICE_SUM_LIMIT:
+            d_sums = cuda.to_device(np.zeros(4, np.int64))
+            _backend.launch(_trial_sums_cuda, n_trials, d_used, d_most, d_sums,
+                            threads_per_block=SUM_THREADS, max_blocks=1024)
+            return tuple(int(x) for x in d_sums.copy_to_host())
+        used, most = d_used.copy_to_host(), d_most.copy_to_host()
+    else:
+        used = np.empty(n_trials, np.int32)
+        most = np.empty(n_trials, np.int32)
+        n_chunks = min(n_trials, 64)
+        scratch = np.empty((n_chunks, n_bins), np.int32)
+        _bins_cpu(n_bins, n_balls, key, used, most, scratch)
+    return _exact_sums(used, most) if summarize else (used, most)
+
+
+def _exact_sums(used, most):
+    """(sum of used, sum of most, sum of most**2, trials with most <= 1) as exact Python ints: the
+    squares are summed over the histogram of ``most`` (few distinct values), so nothing overflows."""
+    hist = np.bincount(most)
+    values = np.nonzero(hist)[0]
+    s2 = sum(int(v) * int(v) * int(hist[v]) for v in values)
+    return int(used.sum(dtype=np.int64)), int(most.sum(dtype=np.int64)), s2, int(hist[:2].sum())
+
+
+def _summary(n_bins, n_balls, n_trials, seed, backend, samples):
+    """(exact sums, per-trial fullest bins or None): reduced on the device unless the samples are wanted."""
+    if samples:
+        used, most = _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=False)
+        return _exact_sums(used, most), most
+    return _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=True), None
+
+
+def _mean_std(total, total_sq, n):
+    """Mean and population standard deviation from exact integer sums (the same on every backend)."""
+    var = Fraction(n * total_sq - total * total, n * n)
+    return total / n, math.sqrt(var)
 
 
 def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
@@ -447,36 +638,25 @@ def balls_into_bins(n_bins: int, n_balls: int, n_trials: int, seed: int = 0,
     n_balls : int
         Balls (flows or packets) per trial, 0..2**24.
     n_trials : int
-        Independent trials, >= 1.
+        Independent trials, 1..2**27.
     seed : int
-        Seed; the same seed gives the same arrays on every backend.
+        Seed, 0..2**64-1; the same seed gives the same arrays on every backend.
     backend : {"cpu", "cuda"}, optional
-        Override the backend for this call.
+        Override the backend for this call (automatic: the GPU from 2**20 balls thrown, see
+        :data:`infralab.backend.GPU_MIN_WORK`).
 
     Returns
     -------
     used, fullest : numpy.ndarray
         int32 arrays of length ``n_trials``.
+
+    Notes
+    -----
+    Limits: ``n_trials · (n_balls + n_bins/8)`` at most :data:`MAX_BALL_WORK` (about 40 s on 2 cores);
+    above it a ValueError gives the estimated time and memory. So ``balls_into_bins(65536, 2**24, 10**4)``
+    is refused, and ``n_trials = 2**31`` (16 GiB of results) too.
     """
-    n_bins = _checks.integer("n_bins", n_bins, low=1, high=MAX_BINS)
-    n_balls = _checks.integer("n_balls", n_balls, low=0, high=MAX_BALLS)
-    n_trials = _checks.integer("n_trials", n_trials, low=1, high=1 << 31)
-    seed = _checks.integer("seed", seed)
-    where = _backend.resolve(backend)
-    key = _rng.stream_key(seed, salt=0xB1A5)
-    used = np.zeros(n_trials, np.int32)
-    most = np.zeros(n_trials, np.int32)
-    if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n_trials)
-        scratch = cuda.device_array((blocks * threads, n_bins), np.int32)
-        d_used, d_most = cuda.to_device(used), cuda.to_device(most)
-        with _backend.quiet_simulator():
-            _bins_cuda[blocks, threads](n_bins, n_balls, key, d_used, d_most, scratch)
-        return d_used.copy_to_host(), d_most.copy_to_host()
-    n_chunks = min(n_trials, 64)
-    scratch = np.empty((n_chunks, n_bins), np.int32)
-    _bins_cpu(n_bins, n_balls, key, used, most, scratch)
-    return used, most
+    return _run_bins(n_bins, n_balls, n_trials, seed, backend, summarize=False)
 
 
 def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
@@ -487,6 +667,8 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     does, so the slowdown against perfect balance is ``E[fullest] / (m/n)`` (perfect balance of
     whole flows would be ``ceil(m/n)``; spraying approaches ``m/n``).
 
+    Limits: ``n_flows`` 1..2**24 and those of :func:`balls_into_bins` (work cap, 2**27 trials).
+
     Parameters
     ----------
     n_paths : int
@@ -494,7 +676,7 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     n_flows : int
         Flows hashed per trial, 1..2**24.
     n_trials : int
-        Trials, >= 1.
+        Trials, 1..2**27 (and the work cap of :func:`balls_into_bins`).
     seed : int
         The same seed gives the same dict.
     backend : {"cpu", "cuda"}, optional
@@ -515,11 +697,11 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     True
     """
     _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
-    used, most = balls_into_bins(n_paths, n_flows, n_trials, seed, backend)
+    (s_used, s_most, s_most2, n_single), most = _summary(n_paths, n_flows, n_trials, seed, backend, return_samples)
     ideal = n_flows / n_paths
-    mean_max = float(most.mean())
-    out = {"mean_used_paths": float(used.mean()), "mean_max_load": mean_max,
-           "std_max_load": float(most.std()), "p_no_collision": float(np.mean(most <= 1)),
+    mean_max, std_max = _mean_std(s_most, s_most2, n_trials)
+    out = {"mean_used_paths": s_used / n_trials, "mean_max_load": mean_max,
+           "std_max_load": std_max, "p_no_collision": n_single / n_trials,
            "ideal_load": float(ideal), "slowdown": float(mean_max / ideal)}
     if return_samples:
         out["max_load"] = most.astype(np.float64)
@@ -533,6 +715,7 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
     Each flow is split into ``packets_per_flow`` equal packets; load is counted in flows
     (packets / packets_per_flow), so the numbers compare directly with :func:`simulate_ecmp`.
     Random spraying is a pessimistic model of SRD, which also steers away from congested paths.
+    Limits: ``n_flows · packets_per_flow`` at most 2**24, and those of :func:`balls_into_bins`.
 
     **Equivalence.** Spraying ``m`` flows of ``k`` packets is exactly ECMP with ``m·k`` flows: each
     packet is a ball thrown into a bin. So the slowdown of spraying ``k`` packets per flow equals that
@@ -546,18 +729,18 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
         :func:`simulate_ecmp`, plus ``mean_used_paths``; with ``return_samples`` also ``max_load``
         (the fullest path's load, in flows, of every trial).
     """
-    k = _checks.integer("packets_per_flow", packets_per_flow, low=1)
-    m = _checks.integer("n_flows", n_flows, low=1)
+    k = _checks.integer("packets_per_flow", packets_per_flow, low=1, high=MAX_BALLS)
+    m = _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
     if m * k > MAX_BALLS:
         raise ValueError(f"n_flows * packets_per_flow must be <= {MAX_BALLS}, got {m * k}")
-    used, most = balls_into_bins(n_paths, m * k, n_trials, seed, backend)
-    load = most / k
+    (s_used, s_most, s_most2, _), most = _summary(n_paths, m * k, n_trials, seed, backend, return_samples)
+    mean_most, std_most = _mean_std(s_most, s_most2, n_trials)
     ideal = m / n_paths
-    out = {"mean_used_paths": float(used.mean()), "mean_max_load": float(load.mean()),
-           "std_max_load": float(load.std()), "ideal_load": float(ideal),
-           "slowdown": float(load.mean() / ideal)}
+    out = {"mean_used_paths": s_used / n_trials, "mean_max_load": mean_most / k,
+           "std_max_load": std_most / k, "ideal_load": float(ideal),
+           "slowdown": float(mean_most / k / ideal)}
     if return_samples:
-        out["max_load"] = load
+        out["max_load"] = most / k
     return out
 
 
@@ -568,15 +751,19 @@ def spraying_slowdown(n_paths: int, packets_per_path: float) -> float:
     ``lambda = packets_per_path`` and independent, so ``E[max] = sum_x (1 - F(x)^n)`` and the slowdown
     is ``E[max] / lambda``. Accurate to about a percent for 8 paths or more; it applies to ECMP too
     with flows instead of packets. For large ``lambda`` it behaves like ``1 + E[max of n standard
-    normals] / sqrt(lambda)`` (about ``1 + 2.4 / sqrt(lambda)`` for 64 paths).
+    normals] / sqrt(lambda)`` (about ``1 + 2.34 / sqrt(lambda)`` for 64 paths, where that
+    expectation is 2.34; a little more at small ``lambda``, where the Poisson counts are skewed).
 
     Examples
     --------
     >>> round(spraying_slowdown(64, 64), 2)
     1.3
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`, ``packets_per_path`` in (0, 1e7]: the sum has about
+    ``lambda + 12·sqrt(lambda)`` terms, ~7 s and ~0.5 GB at the cap (1e8 took over a minute and GBs).
     """
     n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
-    lam = _checks.real("packets_per_path", packets_per_path, low=0.0, high=1e8, low_open=True)
+    lam = _checks.real("packets_per_path", packets_per_path, low=0.0, high=1e7, low_open=True)
     if n == 1:
         return 1.0
     hi = int(lam + 12.0 * math.sqrt(lam) + 30.0)
@@ -596,6 +783,9 @@ def packets_per_flow_needed(target_slowdown: float, n_paths: int, flows_per_path
     --------
     >>> packets_per_flow_needed(1.5, 64) <= 32
     True
+
+    Limits: ``n_paths`` 1..:data:`MAX_BINS`; the search (doubling, then bisection) stops at 2**22
+    packets per flow, and each step is bounded by :func:`spraying_slowdown`'s cap.
     """
     target = _checks.real("target_slowdown", target_slowdown, low=1.0, low_open=True)
     n = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
@@ -622,6 +812,10 @@ def packets_per_flow_needed(target_slowdown: float, n_paths: int, flows_per_path
 # Message i has its own sub-stream draw(key, i); packet j's queueing delay is an exponential draw,
 # and each loss adds one retransmit timeout plus a fresh queueing delay. The message completes when
 # its slowest packet arrives. Both twins call `_one_message`; only the loop over messages differs.
+
+#: Work cap of :func:`simulate_message_latency`, in expected packet tries.
+MAX_PACKET_WORK = 5 * 10**9
+
 
 @register_jitable
 def _one_message(key, i, n_packets, base_s, mean_queue_s, loss_prob, rto_s, max_tries):
@@ -690,6 +884,12 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     -------
     numpy.ndarray
         float64 latencies in seconds, length ``n_messages``.
+
+    Notes
+    -----
+    Limits: ``n_messages · packets_per_message / (1 - loss_prob)`` (expected packet tries) at most
+    :data:`MAX_PACKET_WORK` (~1.3e8 tries/s on 2 cores: about 40 s); above it a ValueError gives the
+    estimated time and memory. A latency sum that overflows raises ValueError.
     """
     n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
     k = _checks.integer("packets_per_message", packets_per_message, low=1, high=100_000)
@@ -698,16 +898,17 @@ def simulate_message_latency(n_messages: int, packets_per_message: int, base_lat
     loss = _checks.real("loss_prob", loss_prob, low=0.0, high=0.5)
     rto = _checks.nonnegative("rto_s", rto_s)
     tries = _checks.integer("max_tries", max_tries, low=1, high=64)
-    seed = _checks.integer("seed", seed)
-    where = _backend.resolve(backend)
+    seed = _checks.integer("seed", seed, low=0, high=2**64 - 1)
+    _checks.bound_work("simulate_message_latency", n * k / (1.0 - loss), MAX_PACKET_WORK, per_second=1.3e8,
+                       bytes_needed=8.0 * n, unit="packet tries")
+    _checks.derived("the worst-case latency", base + tries * (rto + 40.0 * q), "base_latency_s, rto_s and mean_queue_s")
+    where = _backend.choose("network.latency", n * k, backend).backend
     key = _rng.stream_key(seed, salt=0x7A11)
-    out = np.empty(n)
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(n)
         d_out = cuda.device_array(n)
-        with _backend.quiet_simulator():
-            _latency_cuda[blocks, threads](key, k, base, q, loss, rto, tries, d_out)
+        _backend.launch(_latency_cuda, n, key, k, base, q, loss, rto, tries, d_out, threads_per_block=128)
         return d_out.copy_to_host()
+    out = np.empty(n)
     _latency_cpu(key, k, base, q, loss, rto, tries, out)
     return out
 
@@ -719,9 +920,11 @@ def message_retransmit_probability(loss_prob: float, packets_per_message: int) -
     --------
     >>> round(message_retransmit_probability(1e-4, 1024), 4)
     0.0973
+
+    Limits: ``loss_prob`` 0..1, ``packets_per_message`` 1..2**53; O(1).
     """
     loss = _checks.real("loss_prob", loss_prob, low=0.0, high=1.0)
-    k = _checks.integer("packets_per_message", packets_per_message, low=1)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1, high=2**53)
     return 1.0 - (1.0 - loss) ** k
 
 
@@ -736,9 +939,11 @@ def loss_reaching_quantile(quantile: float, packets_per_message: int) -> float:
     --------
     >>> round(loss_reaching_quantile(0.99, 16), 6)
     0.000628
+
+    Limits: ``quantile`` in (0, 1), ``packets_per_message`` 1..2**53; O(1).
     """
     q = _checks.real("quantile", quantile, low=0.0, high=1.0, low_open=True, high_open=True)
-    k = _checks.integer("packets_per_message", packets_per_message, low=1)
+    k = _checks.integer("packets_per_message", packets_per_message, low=1, high=2**53)
     return 1.0 - q ** (1.0 / k)
 
 
@@ -761,8 +966,20 @@ def ecmp_vs_spray_latency(n_messages: int, packets_per_message: int, base_latenc
     -------
     numpy.ndarray
         Latencies in seconds, length ``n_messages`` (rounding may change it by a few).
+
+    Notes
+    -----
+    Limits: ``n_messages`` 1..2**27; ``n_flows`` 1..1024 (the binomial split is computed term by
+    term in floating point: C(n_flows - 1, x) overflows a float beyond that); the expected packet
+    tries ``n_messages · packets_per_message / (1 - loss_prob)`` at most :data:`MAX_PACKET_WORK`,
+    as in :func:`simulate_message_latency` (ValueError with the estimated time above it).
     """
     n = _checks.integer("n_messages", n_messages, low=1, high=1 << 27)
+    _checks.integer("n_flows", n_flows, low=1, high=1024)
+    k_ = _checks.integer("packets_per_message", packets_per_message, low=1, high=100_000)
+    loss_ = _checks.real("loss_prob", loss_prob, low=0.0, high=0.5)
+    _checks.bound_work("ecmp_vs_spray_latency", n * k_ / (1.0 - loss_), MAX_PACKET_WORK, per_second=1.3e8,
+                       bytes_needed=16.0 * n, unit="packet tries")
     srv = _checks.positive("service_s", service_s)
     u = _checks.real("utilization", utilization, low=0.0, high=1.0, high_open=True)
     paths = _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
@@ -795,9 +1012,12 @@ def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np
     A collective step completes when its slowest message does, so its latency lives in the tail of
     the message distribution: with ``k`` messages per step the median step sees about the
     ``1 - 0.5**(1/k)`` quantile of a message. Leftover messages that do not fill a step are dropped.
+
+    Limits: ``latencies`` a non-empty finite 1-D array of at most 2**28 values;
+    ``messages_per_step`` 1..2**28.
     """
-    lat = _checks.float_array("latencies", latencies, ndim=1)
-    k = _checks.integer("messages_per_step", messages_per_step, low=1)
+    lat = _checks.float_array("latencies", latencies, ndim=1, max_size=1 << 28)
+    k = _checks.integer("messages_per_step", messages_per_step, low=1, high=1 << 28)
     n_steps = lat.size // k
     if n_steps == 0:
         raise ValueError(f"need at least messages_per_step={k} latencies, got {lat.size}")
@@ -805,8 +1025,14 @@ def collective_step_latency(latencies: np.ndarray, messages_per_step: int) -> np
 
 
 def percentiles(samples: np.ndarray, qs=(50.0, 99.0, 99.9)) -> dict:
-    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation)."""
-    arr = _checks.float_array("samples", samples, ndim=1)
+    """``{"p50": ..., "p99": ..., "p99.9": ...}`` of ``samples`` (NumPy's linear interpolation).
+
+    Limits: ``samples`` a non-empty finite 1-D array of at most 2**28 values; ``qs`` 1..1000
+    percentages, each 0..100.
+    """
+    arr = _checks.float_array("samples", samples, ndim=1, max_size=1 << 28)
+    qs = [_checks.real("q", q, low=0.0, high=100.0)
+          for q in _checks.float_array("qs", qs, ndim=1, max_size=1000)]
     return {f"p{q:g}": float(np.percentile(arr, q)) for q in qs}
 
 

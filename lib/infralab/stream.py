@@ -10,6 +10,13 @@ The CPU kernel and its CUDA twin sit side by side below: the same loop body, onc
 ``prange`` loop over the array, once as a grid-stride loop in which each GPU thread handles every
 ``stride``-th element.
 
+The twins agree to the last bit on most machines, but not everywhere: on a GPU, NVVM contracts
+``b + s*c`` into one fused multiply-add (PTX ``fma.rn.f64``), which rounds once instead of twice,
+and ``fastmath=False`` does not stop it. The result then differs from the CPU's in the last bit
+for a fraction of the elements (by 1 ulp when b and s*c have the same sign; cancellation can make it
+more; :func:`fma_differences` computes both on the CPU). The simulator never fuses, so there the
+twins are equal; the twin test allows 2 ulp and says why.
+
 References
 ----------
 J. D. McCalpin, "Memory Bandwidth and Machine Balance in Current High Performance Computers",
@@ -45,15 +52,58 @@ def _triad_cuda(a, b, c, s):
         a[i] = b[i] + s * c[i]
 
 
+@cuda.jit(cache=True)
+def _copy_cuda(dst, src):
+    """dst = src, grid-stride: the GPU's ruler, as the triad is the CPU's."""
+    for i in range(cuda.grid(1), dst.size, cuda.gridsize(1)):
+        dst[i] = src[i]
+
+
 # --- reference versions, for timing comparisons ----------------------------------------------
 
+#: Longest vector the plain-Python triad accepts (a Python loop does ~1e7 elements/s; 2e7 floats
+#: as Python lists already take ~1.5 GB).
+MAX_PYTHON_N = 20_000_000
+#: Longest vector :func:`measure_triad_bandwidth` allocates (three arrays: 2.4 GB at the cap).
+MAX_N = 100_000_000
+#: Element-triads one call of :func:`measure_triad_bandwidth` or :func:`time_versions` may do
+#: (about 1e10 at ~3e8 elements/s on a busy 2-core machine: half a minute).
+MAX_TRIAD_WORK = 10_000_000_000
+
+
 def triad_python(b, c, s: float) -> list:
-    """The triad as a plain Python loop over lists (the slow baseline notebook 00 times)."""
+    """The triad as a plain Python loop over lists (the slow baseline notebook 00 times).
+
+    Limits: ``b`` and ``c`` are equal-length sequences of finite numbers, 1..:data:`MAX_PYTHON_N`
+    long; ``s`` finite. The result is checked for overflow (ValueError).
+    """
+    bb = _checks.float_array("b", b, ndim=1, max_size=MAX_PYTHON_N)
+    cc = _checks.float_array("c", c, ndim=1, max_size=MAX_PYTHON_N)
+    s = _checks.real("s", s)
+    if bb.shape != cc.shape:
+        raise ValueError(f"b and c must have the same length, got {bb.size} and {cc.size}")
+    _check_triad_values(bb, cc, s)
+    return _triad_python_loop(b, c, s)
+
+
+def _triad_python_loop(b, c, s):
+    """The unchecked loop: what :func:`time_versions` times, so the checks do not inflate it."""
     return [bi + s * ci for bi, ci in zip(b, c)]
 
 
-def triad_numpy(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None) -> np.ndarray:
-    """The triad in NumPy: ``np.multiply`` then ``np.add``, one temporary array between them."""
+def triad_numpy(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
+                check_finite: bool = True) -> np.ndarray:
+    """The triad in NumPy: ``np.multiply`` then ``np.add``, one temporary array between them.
+
+    Limits: as :func:`triad` (non-empty finite 1-D float64 ``b``, ``c``; writable ``out``; no overflow;
+    ``check_finite=False`` skips the value checks, as in :func:`triad`).
+    """
+    _check_vectors(b, c, out)
+    s = _checks.real("s", s)
+    if _checks.boolean("check_finite", check_finite):
+        _check_triad_values(b, c, s)
+    elif b.size == 0:
+        raise ValueError("b and c must not be empty")
     tmp = np.multiply(c, s)
     return np.add(b, tmp, out=out)
 
@@ -69,14 +119,23 @@ def _check_vectors(b, c, out):
     if b.shape != c.shape:
         raise ValueError(f"b and c must have the same length, got {b.size} and {c.size}")
     if out is not None:
-        if not isinstance(out, np.ndarray) or out.dtype != np.float64 or out.shape != b.shape:
-            raise TypeError(f"out must be a float64 array of shape {b.shape}")
-        if not out.flags.c_contiguous:
-            raise ValueError("out must be C-contiguous")
+        _checks.out_array("out", out, shape=b.shape, dtype=np.float64)
+
+
+def _check_triad_values(b, c, s):
+    """Finite inputs whose triad cannot overflow: max|b| + |s|·max|c| must be a finite float."""
+    if b.size == 0:
+        raise ValueError("b and c must not be empty")
+    mb, mc = _checks.max_abs(b), _checks.max_abs(c)
+    for name, m in (("b", mb), ("c", mc)):
+        if not np.isfinite(m):
+            raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
+    with np.errstate(over="ignore"):
+        _checks.derived("max|b| + |s|*max|c|", mb + abs(s) * mc, "b, c and s")
 
 
 def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
-          backend: str | None = None) -> np.ndarray:
+          backend: str | None = None, check_finite: bool = True) -> np.ndarray:
     """Compute ``b + s*c`` element-wise with the numba kernel or its CUDA twin.
 
     Parameters
@@ -89,11 +148,30 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
         Where to write the result (float64, same shape); a new array when omitted.
     backend : {"cpu", "cuda"}, optional
         Override :func:`infralab.backend.resolve` for this call.
+    check_finite : bool
+        Check that ``b`` and ``c`` hold finite values whose triad cannot overflow (default). The
+        check reads both arrays once more; timings of the kernel itself (notebook 00, the bench)
+        pass False, as ``scipy.linalg`` does with its ``check_finite``: NaN or infinity in the
+        inputs then propagate to the result.
 
     Returns
     -------
     numpy.ndarray
         The triad result (``out`` when given).
+
+    Raises
+    ------
+    TypeError
+        Non-array, non-float64 or non-1-D ``b``/``c``; ``out`` of the wrong dtype or shape.
+    ValueError
+        Empty or non-finite ``b``/``c``, a non-finite ``s``, a read-only or non-contiguous ``out``, or
+        values whose triad would overflow (``max|b| + |s|·max|c|`` beyond the float range).
+
+    Notes
+    -----
+    Limits: the work is one pass over arrays the caller already holds, so there is no count cap;
+    the finiteness check reads ``b`` and ``c`` once more (one compiled pass, no temporary), unless
+    ``check_finite=False``.
 
     Examples
     --------
@@ -103,15 +181,17 @@ def triad(b: np.ndarray, c: np.ndarray, s: float, out: np.ndarray | None = None,
     """
     _check_vectors(b, c, out)
     s = _checks.real("s", s)
-    where = _backend.resolve(backend)
+    if _checks.boolean("check_finite", check_finite):
+        _check_triad_values(b, c, s)
+    elif b.size == 0:
+        raise ValueError("b and c must not be empty")
+    where = _backend.choose("stream.triad", b.size, backend).backend
     b = np.ascontiguousarray(b)
     c = np.ascontiguousarray(c)
     a = np.empty_like(b) if out is None else out
     if _backend.is_cuda(where):
-        blocks, threads = _backend.launch_config(a.size, 256)
         d_a = cuda.device_array_like(a)
-        with _backend.quiet_simulator():
-            _triad_cuda[blocks, threads](d_a, cuda.to_device(b), cuda.to_device(c), s)
+        _backend.launch(_triad_cuda, a.size, d_a, b, c, s, threads_per_block=256)
         d_a.copy_to_host(a)
     else:
         _triad_cpu(a, b, c, s)
@@ -133,15 +213,56 @@ def measure_triad_bandwidth(n: int = 20_000_000, repeats: int = 5) -> dict:
     dict
         ``n``, ``seconds`` (best run), ``GBps`` (1e9 bytes/s, counting 24 bytes per element as
         STREAM does; write-allocate traffic is not counted, so the real traffic is up to 4/3 higher).
+
+    Notes
+    -----
+    Limits: ``n`` 1000..:data:`MAX_N` (24 bytes per element), ``repeats`` 1..1000, and
+    ``n · (repeats + 1)`` at most :data:`MAX_TRIAD_WORK` (ValueError with the estimated time).
     """
-    n = _checks.integer("n", n, low=1000)
-    repeats = _checks.integer("repeats", repeats, low=1)
+    n = _checks.integer("n", n, low=1000, high=MAX_N)
+    repeats = _checks.integer("repeats", repeats, low=1, high=1000)
+    _checks.bound_work("measure_triad_bandwidth", n * (repeats + 1), MAX_TRIAD_WORK, per_second=3e8,
+                       bytes_needed=24.0 * n, unit="element-triads")
     b = np.full(n, 1.0)
     c = np.full(n, 2.0)
     a = np.empty(n)
     # the warm-up call compiles (or loads from cache) and faults the pages in
     best = best_time(lambda: _triad_cpu(a, b, c, 3.0), repeats=repeats, warmup=1)
     return {"n": n, "seconds": best, "GBps": TRIAD_BYTES_PER_ELEMENT * n / best / 1e9}
+
+
+def measure_gpu_copy_bandwidth(n: int = 1 << 26, repeats: int = 10) -> dict:
+    """Device-to-device copy bandwidth of this machine's GPU, with a copy kernel (needs a CUDA GPU).
+
+    The GPU's ruler for memory-bound kernels: ``python -m infralab.bench`` reports each GPU kernel's
+    ``fraction_of_gpu_copy`` against it, measured in the same run.
+
+    Parameters
+    ----------
+    n : int
+        float64 elements per array (default 2**26: two arrays of 512 MiB, far beyond any cache).
+    repeats : int
+        Timed runs after one warm-up; the best is reported.
+
+    Returns
+    -------
+    dict
+        ``n``, ``seconds`` and ``GBps`` (1e9 bytes/s, counting 16 bytes per element: one read,
+        one write).
+    """
+    n = _checks.integer("n", n, low=1 << 16, high=1 << 30)
+    repeats = _checks.integer("repeats", repeats, low=1)
+    if _backend.resolve("cuda") != "cuda":
+        raise ValueError("measure_gpu_copy_bandwidth needs a CUDA GPU")
+    src = cuda.device_array(n)
+    dst = cuda.device_array(n)
+    blocks, threads = _backend.launch_config(n, 256, 1 << 16)
+
+    def run():
+        _backend.launch(_copy_cuda, n, dst, src, blocks=blocks, threads_per_block=threads)
+        cuda.synchronize()
+    best = best_time(run, repeats=repeats, warmup=1)
+    return {"n": n, "seconds": best, "GBps": 16 * n / best / 1e9}
 
 
 def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
@@ -164,20 +285,35 @@ def time_versions(sizes, python_up_to: int = 100_000, repeats: int = 3,
     -------
     dict
         ``sizes`` (int array) and seconds per call for ``python``, ``numpy`` and ``kernel``.
+        The ``python`` entry is NaN, by design, for sizes above ``python_up_to`` (not timed).
+
+    Notes
+    -----
+    Limits: 1..64 sizes, each 1..10**8; ``repeats`` 1..100; ``python_up_to`` 0..10**7. The total
+    work, ``2·repeats·sum(sizes)`` compiled element-triads plus 100 per element of each Python
+    loop, is at most :data:`MAX_TRIAD_WORK` (ValueError with the estimated time and memory).
     """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a sequence of ints, got {type(sizes).__name__}")
+    sizes = list(sizes) if len(np.shape(sizes)) <= 1 else None
+    if sizes is None or not 1 <= len(sizes) <= 64:
+        raise ValueError("sizes must be a flat sequence of 1..64 ints")
     sizes = [_checks.integer("size", s, low=1, high=10**8) for s in sizes]
-    repeats = _checks.integer("repeats", repeats, low=1)
-    python_up_to = _checks.integer("python_up_to", python_up_to, low=0)
+    repeats = _checks.integer("repeats", repeats, low=1, high=100)
+    python_up_to = _checks.integer("python_up_to", python_up_to, low=0, high=10**7)
+    _checks.bound_work("time_versions", 2 * repeats * sum(sizes) + 100 * sum(n for n in sizes if n <= python_up_to),
+                       MAX_TRIAD_WORK, per_second=3e8, bytes_needed=24.0 * max(sizes), unit="element-triads")
     out = {"sizes": np.array(sizes), "python": [], "numpy": [], "kernel": []}
     rng = np.random.default_rng(0)
     triad(np.ones(8), np.ones(8), 1.0, backend=backend)  # compile (or load from cache) first
     for n in sizes:
         b, c, a = rng.random(n), rng.random(n), np.empty(n)
-        out["numpy"].append(best_time(lambda: triad_numpy(b, c, 3.0, out=a), repeats))
-        out["kernel"].append(best_time(lambda: triad(b, c, 3.0, out=a, backend=backend), repeats))
+        out["numpy"].append(best_time(lambda: triad_numpy(b, c, 3.0, out=a, check_finite=False), repeats))
+        out["kernel"].append(best_time(lambda: triad(b, c, 3.0, out=a, backend=backend, check_finite=False),
+                                       repeats))
         if n <= python_up_to:
             bl, cl = b.tolist(), c.tolist()
-            out["python"].append(best_time(lambda: triad_python(bl, cl, 3.0), 1))
+            out["python"].append(best_time(lambda: _triad_python_loop(bl, cl, 3.0), 1))
         else:
             out["python"].append(float("nan"))
     for key in ("python", "numpy", "kernel"):

@@ -41,6 +41,15 @@ FLUIDS = {
 #: Convective heat transfer coefficient ranges, W/(m^2 K) (Cengel, via facts.md).
 H_RANGES = {"forced air": (25.0, 250.0), "forced liquid": (50.0, 20_000.0), "boiling": (2_500.0, 100_000.0)}
 
+#: Most time steps of one solver call (the per-step overhead of a parallel sweep or a GPU launch is
+#: ~5-20 us, so 10**7 steps of even a tiny grid take about a minute).
+MAX_STEPS = 10**7
+#: Most cell updates (cells x steps) of one solver call: ~2.5e8 updates/s on a busy 2-core machine,
+#: so about 40 s at the cap.
+MAX_CELL_UPDATES = 10**10
+#: Most cells of a grid (8 bytes each, several copies: ~1 GiB per copy at the cap).
+MAX_CELLS = 1 << 27
+
 
 # --------------------------------------------------------------------------------------------
 # Energy
@@ -54,6 +63,8 @@ def pue(total_facility_w: float, it_w: float) -> float:
     ValueError
         When ``it_w`` is not positive, or exceeds ``total_facility_w``.
 
+    Limits: finite positive inputs; a ratio that overflows raises ValueError.
+
     Examples
     --------
     >>> pue(1150.0, 1000.0)
@@ -63,7 +74,7 @@ def pue(total_facility_w: float, it_w: float) -> float:
     total = _checks.positive("total_facility_w", total_facility_w)
     if it > total:
         raise ValueError(f"it_w ({it:g} W) must not exceed total_facility_w ({total:g} W): PUE >= 1")
-    return total / it
+    return _checks.derived("PUE", total / it, "total_facility_w and it_w")
 
 
 #: Idle power of a typical server as a fraction of its peak power: Barroso & Hoelzle (2007) report that
@@ -113,6 +124,10 @@ def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, ut
     L. A. Barroso, U. Hoelzle, "The Case for Energy-Proportional Computing", IEEE Computer 40(12),
     2007, https://doi.org/10.1109/MC.2007.443
 
+    Notes
+    -----
+    Limits: finite inputs; a ratio that overflows or underflows to 0 raises ValueError.
+
     Examples
     --------
     >>> round(efficiency_ratio(1.58, 1.15, 0.18, 0.5, 1.07, idle_fraction=1.0), 2)
@@ -128,7 +143,9 @@ def efficiency_ratio(pue_onprem: float, pue_cloud: float, util_onprem: float, ut
     f = _checks.real("idle_fraction", idle_fraction, low=0.0, high=1.0)
     per_work_on = (f + (1.0 - f) * u_on) / u_on
     per_work_cl = (f + (1.0 - f) * u_cl) / u_cl
-    return (p_on / p_cl) * gain * per_work_on / per_work_cl
+    return _checks.derived("the efficiency ratio", (p_on / p_cl) * gain * per_work_on / per_work_cl,
+                           "pue_onprem, pue_cloud, util_onprem, util_cloud, server_efficiency_gain and idle_fraction",
+                           positive=True)
 
 
 def combined_reduction(*reductions: float) -> float:
@@ -141,9 +158,11 @@ def combined_reduction(*reductions: float) -> float:
     --------
     >>> round(combined_reduction(0.94, 0.81), 4)
     0.9886
+
+    Limits: 1..1000 reductions, each 0..1.
     """
-    if not reductions:
-        raise ValueError("combined_reduction needs at least one reduction")
+    if not 1 <= len(reductions) <= 1000:
+        raise ValueError("combined_reduction needs 1..1000 reductions")
     keep = 1.0
     for i, r in enumerate(reductions):
         keep *= 1.0 - _checks.real(f"reductions[{i}]", r, low=0.0, high=1.0)
@@ -155,11 +174,14 @@ def carbon_ratio(energy_ratio: float, grid_g_per_kwh_onprem: float, grid_g_per_k
 
     Grid intensities in gCO2e/kWh (the cloud's may be lowered by renewable purchases; that is an
     accounting assumption the reader should see, not a physical one).
+
+    Limits: finite inputs; a ratio that overflows raises ValueError.
     """
     r = _checks.positive("energy_ratio", energy_ratio)
     g_on = _checks.positive("grid_g_per_kwh_onprem", grid_g_per_kwh_onprem)
     g_cl = _checks.nonnegative("grid_g_per_kwh_cloud", grid_g_per_kwh_cloud)
-    return 1.0 - (g_cl / g_on) / r
+    return _checks.derived("the carbon ratio", 1.0 - (g_cl / g_on) / r,
+                           "energy_ratio, grid_g_per_kwh_onprem and grid_g_per_kwh_cloud")
 
 
 def pue_with_containment(pue_base: float, cooling_share_of_overhead: float,
@@ -170,6 +192,8 @@ def pue_with_containment(pue_base: float, cooling_share_of_overhead: float,
     (power distribution, lighting). Schneider Electric white paper 135 reports hot-aisle containment
     using 43% less cooling energy than cold-aisle containment; the split of the overhead is an
     assumption.
+
+    Limits: finite inputs in the stated ranges; O(1).
     """
     p = _checks.real("pue_base", pue_base, low=1.0)
     share = _checks.real("cooling_share_of_overhead", cooling_share_of_overhead, low=0.0, high=1.0)
@@ -186,6 +210,8 @@ def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float
 
     ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (facts.md).
 
+    Limits: finite inputs; a flow that overflows, or underflows to 0 for a positive power, raises ValueError.
+
     Examples
     --------
     One kilowatt at 10 K needs about 0.083 m^3/s of air (175 CFM):
@@ -196,7 +222,8 @@ def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float
     p = _checks.nonnegative("power_w", power_w)
     dt = _checks.positive("delta_t_k", delta_t_k)
     props = FLUIDS[_checks.choice("fluid", fluid, tuple(FLUIDS))]
-    return p / (props["rho_kg_m3"] * props["cp_J_kgK"] * dt)
+    return _checks.derived("the flow", p / (props["rho_kg_m3"] * props["cp_J_kgK"] * dt), "power_w and delta_t_k",
+                           positive=p > 0)
 
 
 def pipe_diameter(flow_m3_s: float, velocity_m_s: float) -> float:
@@ -211,10 +238,14 @@ def pipe_diameter(flow_m3_s: float, velocity_m_s: float) -> float:
 
     >>> round(pipe_diameter(2.9e-3, 2.0) * 1e3, 1)
     43.0
+
+    Limits: finite positive inputs; a diameter that overflows or underflows to 0 raises ValueError.
     """
     q = _checks.positive("flow_m3_s", flow_m3_s)
     v = _checks.positive("velocity_m_s", velocity_m_s)
-    return math.sqrt(4.0 * q / (math.pi * v))
+    with np.errstate(all="ignore"):
+        out = np.sqrt(4.0 * np.float64(q) / (math.pi * v))
+    return float(_checks.derived("the diameter", out, "flow_m3_s and velocity_m_s", positive=True))
 
 
 def pipe_velocity(flow_m3_s: float, diameter_m: float) -> float:
@@ -224,10 +255,14 @@ def pipe_velocity(flow_m3_s: float, diameter_m: float) -> float:
     --------
     >>> round(pipe_velocity(2.9e-3, 0.016), 1)
     14.4
+
+    Limits: finite positive inputs; a velocity that overflows or underflows to 0 raises ValueError.
     """
     q = _checks.positive("flow_m3_s", flow_m3_s)
     d = _checks.positive("diameter_m", diameter_m)
-    return 4.0 * q / (math.pi * d * d)
+    with np.errstate(all="ignore"):
+        out = 4.0 * np.float64(q) / (math.pi * np.float64(d) * d)
+    return float(_checks.derived("the velocity", out, "flow_m3_s and diameter_m", positive=True))
 
 
 def junction_temperature(power_w: float, coolant_c: float, r_jc: float, r_tim: float,
@@ -235,6 +270,8 @@ def junction_temperature(power_w: float, coolant_c: float, r_jc: float, r_tim: f
     """Junction temperature (C) through the resistance chain junction -> case -> TIM -> sink -> coolant.
 
     ``T_j = T_coolant + P · (R_jc + R_TIM + 1/(h·A))``.
+
+    Limits: finite inputs; a temperature that overflows raises ValueError.
 
     Parameters
     ----------
@@ -255,7 +292,9 @@ def junction_temperature(power_w: float, coolant_c: float, r_jc: float, r_tim: f
     rtim = _checks.nonnegative("r_tim", r_tim)
     h = _checks.positive("h_w_m2k", h_w_m2k)
     a = _checks.positive("area_m2", area_m2)
-    return t + p * (rjc + rtim + 1.0 / (h * a))
+    with np.errstate(over="ignore"):
+        out = np.float64(t) + p * (rjc + rtim + np.float64(1.0) / (np.float64(h) * a))
+    return float(_checks.derived("the junction temperature", out, "power_w, r_jc, r_tim, h_w_m2k and area_m2"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,24 +346,80 @@ def _ftcs_cpu(u, v, r, n_steps, ring):
     return u
 
 
+# The CUDA twins. Thread x runs along the columns (the unit-stride axis), so the 32 threads of a warp
+# read 32 neighbouring cells of one row: one 256-byte transaction instead of 32 rows far apart.
+# `_ftcs_steps_cuda` runs the whole time loop in one cooperative launch: block b sweeps rows b,
+# b + gridDim, ... with its threads striding along each row (no integer division per cell), then a
+# grid-wide barrier before the next step. `_ftcs_cuda` (one step, 2-D grid of (32, 8) blocks) is the
+# fallback when grid synchronization is unavailable and the single-step kernel the benchmark times.
+
+#: Threads per block of the stepping kernels (a power of two: their reductions halve it).
+STEP_THREADS = 256
+
+
+def _step_threads():
+    """Threads per block of the stepping kernels: 8 under the simulator, where each is a Python thread."""
+    return 8 if _backend.simulator_enabled() else STEP_THREADS
+
+
 @cuda.jit(cache=True)
 def _ftcs_cuda(u, v, r):
-    """One FTCS update of the interior, one thread per cell."""
-    i, j = cuda.grid(2)
+    """One FTCS update of the interior, one thread per cell, ``j`` (x) along the row."""
+    j, i = cuda.grid(2)
     ny, nx = u.shape
     if 0 < i < ny - 1 and 0 < j < nx - 1:
         v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
 
 
+@cuda.jit(device=True, inline=True)
+def _ftcs_sweep(u, v, r):
+    """One step: this block's rows of the interior, its threads striding along each row (coalesced)."""
+    ny, nx = u.shape
+    for i in range(1 + cuda.blockIdx.x, ny - 1, cuda.gridDim.x):
+        for j in range(1 + cuda.threadIdx.x, nx - 1, cuda.blockDim.x):
+            v[i, j] = u[i, j] + r * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j])
+
+
+@cuda.jit(cache=True)
+def _ftcs_steps_cuda(u, v, r, n_steps):
+    """n_steps FTCS updates in one launch; the result is in u for even n_steps, else in v.
+
+    The two buffers alternate by the step's parity rather than by swapping names, so the compiler
+    keeps both as kernel parameters and issues global-memory loads.
+    """
+    grid = cuda.cg.this_grid()
+    for s in range(n_steps):
+        if s % 2 == 0:
+            _ftcs_sweep(u, v, r)
+        else:
+            _ftcs_sweep(v, u, r)
+        grid.sync()
+
+
+def _ftcs_on_device(u, r, n):
+    """The CUDA path of solve_heat_2d: copy in once, step on the device, copy the result out once."""
+    d_u, = _backend.to_device(u)
+    d_v = _backend.device_copy(d_u)           # v starts as a copy: it needs u's fixed edges
+    if _backend.launch(_ftcs_steps_cuda, None, d_u, d_v, r, n, blocks=u.shape[0] - 2,
+                       threads_per_block=_step_threads(), cooperative=True) is not None:
+        return (d_u if n % 2 == 0 else d_v).copy_to_host()
+    for _ in range(n):                        # no grid sync here: one launch per step, still no copies
+        _backend.launch(_ftcs_cuda, u.shape, d_u, d_v, r)
+        d_u, d_v = d_v, d_u
+    return d_u.copy_to_host()
+
+
 def stability_limit(alpha: float, dx: float) -> float:
-    """Largest stable explicit time step on a square grid: ``dx**2 / (4·alpha)`` (seconds)."""
-    return _checks.positive("dx", dx) ** 2 / (4.0 * _checks.positive("alpha", alpha))
+    """Largest stable explicit time step on a square grid: ``dx**2 / (4·alpha)`` (seconds).
 
-
-def _grid2d(n_rows: int, n_cols: int, threads: int = 16) -> tuple[tuple[int, int], tuple[int, int]]:
-    if _backend.simulator_enabled():
-        threads = 4
-    return ((n_rows + threads - 1) // threads, (n_cols + threads - 1) // threads), (threads, threads)
+    Raises ValueError when the limit overflows or underflows to 0 (e.g. ``alpha=1e308`` with
+    ``dx=1e-200``): a limit that is not a positive finite number is an error, never a pass.
+    """
+    h = _checks.positive("dx", dx)
+    a = _checks.positive("alpha", alpha)
+    with np.errstate(over="ignore", under="ignore"):
+        limit = np.float64(h) * h / (4.0 * a)
+    return float(_checks.derived("the stability limit dx**2/(4*alpha)", limit, "dx and alpha", positive=True))
 
 
 def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
@@ -345,7 +440,7 @@ def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
     dt : float
         Time step, s (> 0), at most the stability limit ``dx**2 / (4·alpha)``.
     n_steps : int
-        Number of steps (>= 0).
+        Number of steps, 0..:data:`MAX_STEPS`.
     backend : {"cpu", "cuda"}, optional
         Override :func:`infralab.backend.resolve` for this call.
 
@@ -358,7 +453,14 @@ def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
     ------
     ValueError
         ``dt`` above the stability limit (the message gives the limit), non-positive ``alpha`` or
-        ``dx``, non-finite values, a grid smaller than 3 x 3, negative ``n_steps``.
+        ``dx``, non-finite values, a grid smaller than 3 x 3, ``n_steps`` outside 0..MAX_STEPS, more
+        than :data:`MAX_CELL_UPDATES` cell updates (the message gives the estimated time and memory),
+        or a stability limit that overflows/underflows.
+
+    Notes
+    -----
+    Limits: at most :data:`MAX_CELLS` cells, :data:`MAX_STEPS` steps and :data:`MAX_CELL_UPDATES`
+    cells x steps (about 40 s on 2 cores).
 
     Examples
     --------
@@ -367,26 +469,24 @@ def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
     >>> float(out[2, 2]), float(out[1, 2])
     (0.0, 0.25)
     """
-    u = _checks.float_array("u0", u0, ndim=2, min_shape=3)
+    u = _checks.float_array("u0", u0, ndim=2, min_shape=3, max_size=MAX_CELLS)
     a = _checks.positive("alpha", alpha)
     h = _checks.positive("dx", dx)
     step = _checks.positive("dt", dt)
-    n = _checks.integer("n_steps", n_steps, low=0)
+    n = _checks.integer("n_steps", n_steps, low=0, high=MAX_STEPS)
+    _checks.bound_work("solve_heat_2d", float(u.size) * n, MAX_CELL_UPDATES, per_second=2.5e8,
+                       bytes_needed=24.0 * u.size, unit="cell updates")
+    _checks.derived("8*max|u0| (the stencil's intermediate sums)", 8.0 * np.abs(u).max(), "u0")
     limit = stability_limit(a, h)
     if step > limit:
         raise ValueError(f"dt = {step:.6g} s exceeds the stability limit dx**2/(4*alpha) = {limit:.6g} s")
     r = a * step / (h * h)
-    where = _backend.resolve(backend)
+    where = _backend.choose("thermal.ftcs", u.size, backend).backend
     u = u.copy()
     if n == 0:
         return u
     if _backend.is_cuda(where):
-        blocks, threads = _grid2d(*u.shape)
-        d_u, d_v = cuda.to_device(u), cuda.to_device(u)
-        for _ in range(n):
-            _ftcs_cuda[blocks, threads](d_u, d_v, r)
-            d_u, d_v = d_v, d_u
-        return d_u.copy_to_host()
+        return _ftcs_on_device(u, r, n)
     v = np.empty_like(u)  # the second buffer needs only the fixed edges; the kernel fills the rest
     v[0], v[-1], v[:, 0], v[:, -1] = u[0], u[-1], u[:, 0], u[:, -1]
     n_bands = max(1, min(u.shape[0] - 2, 4 * numba.get_num_threads()))
@@ -394,7 +494,18 @@ def solve_heat_2d(u0, alpha: float, dx: float, dt: float, n_steps: int,
 
 
 def ftcs_numpy(u0: np.ndarray, r: float, n_steps: int) -> np.ndarray:
-    """The same update with NumPy slicing (the baseline the benchmark compares against)."""
+    """The same update with NumPy slicing (the baseline the benchmark compares against).
+
+    Limits: ``u0`` finite, 2-D, at least 3 x 3; ``r = alpha·dt/dx**2`` in 0..0.25 (stability);
+    ``n_steps`` 0..:data:`MAX_STEPS`, and cells x steps at most :data:`MAX_CELL_UPDATES` / 5 (NumPy
+    makes five passes per step, ~5e7 updates/s: about 40 s at the cap).
+    """
+    u_checked = _checks.float_array("u0", u0, ndim=2, min_shape=3, max_size=MAX_CELLS)
+    _checks.derived("8*max|u0| (the stencil's intermediate sums)", 8.0 * np.abs(u_checked).max(), "u0")
+    r = _checks.real("r", r, low=0.0, high=0.25)
+    n_steps = _checks.integer("n_steps", n_steps, low=0, high=MAX_STEPS)
+    _checks.bound_work("ftcs_numpy", float(np.size(u0)) * n_steps, MAX_CELL_UPDATES / 5, per_second=5e7,
+                       bytes_needed=48.0 * np.size(u0), unit="cell updates")
     u = np.array(u0, dtype=np.float64)
     for _ in range(n_steps):
         u[1:-1, 1:-1] = u[1:-1, 1:-1] + r * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
@@ -480,10 +591,94 @@ def _fv_cpu(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, pe
 
 @cuda.jit(cache=True)
 def _fv_cuda(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt):
-    """One step, one thread per cell."""
-    i, j = cuda.grid(2)
+    """One step, one thread per cell, ``j`` (x) along the row (coalesced)."""
+    j, i = cuda.grid(2)
     if i < t.shape[0] and j < t.shape[1]:
         t_new[i, j] = _fv_update_gpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+
+
+@cuda.jit(device=True)
+def _block_max_into(red, value, out, idx):
+    """out[idx] = max(out[idx], the largest ``value`` of this block): a shared-memory tree, then one
+    atomic per block. Every thread of the block must call it."""
+    tx = cuda.threadIdx.x
+    red[tx] = value
+    cuda.syncthreads()
+    step = cuda.blockDim.x // 2
+    while step > 0:
+        if tx < step and red[tx + step] > red[tx]:
+            red[tx] = red[tx + step]
+        cuda.syncthreads()
+        step //= 2
+    if tx == 0:
+        cuda.atomic.max(out, idx, red[0])
+    cuda.syncthreads()
+
+
+@cuda.jit(device=True, inline=True)
+def _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt):
+    """One step over this block's rows, its threads striding along each row (coalesced); returns the
+    hottest new temperature this thread computed."""
+    ny, nx = t.shape
+    hot = -math.inf
+    for i in range(cuda.blockIdx.x, ny, cuda.gridDim.x):
+        for j in range(cuda.threadIdx.x, nx, cuda.blockDim.x):
+            val = _fv_update_gpu(t, k, inv_c, q_dx2, g_top, t_inf, dt, i, j)
+            t_new[i, j] = val
+            hot = max(hot, val)
+    return hot
+
+
+@cuda.jit(cache=True)
+def _fv_steps_cuda(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt, n_steps, peak_every, peaks):
+    """n_steps steps in one launch (grid-wide barrier between steps); every ``peak_every`` steps the
+    hottest cell is reduced on the device into ``peaks`` (initialized to -inf). The result is in t
+    for even n_steps, else in t_new."""
+    grid = cuda.cg.this_grid()
+    red = cuda.shared.array(STEP_THREADS, np.float64)
+    for s in range(n_steps):
+        if s % 2 == 0:
+            hot = _fv_sweep(t, t_new, k, inv_c, q_dx2, g_top, t_inf, dt)
+        else:
+            hot = _fv_sweep(t_new, t, k, inv_c, q_dx2, g_top, t_inf, dt)
+        if (s + 1) % peak_every == 0:
+            _block_max_into(red, hot, peaks, (s + 1) // peak_every - 1)
+        grid.sync()
+
+
+@cuda.jit(cache=True)
+def _max_cuda(t, peaks, idx):
+    """peaks[idx] = max(peaks[idx], t.max()) on the device (the fallback path's recording)."""
+    red = cuda.shared.array(STEP_THREADS, np.float64)
+    ny, nx = t.shape
+    hot = -math.inf
+    for i in range(cuda.blockIdx.x, ny, cuda.gridDim.x):
+        for j in range(cuda.threadIdx.x, nx, cuda.blockDim.x):
+            hot = max(hot, t[i, j])
+    _block_max_into(red, hot, peaks, idx)
+
+
+def _fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec):
+    """The CUDA path of solve_heat_fv: inputs copied once, the time loop and the recorded maxima on
+    the device, two copies back at the end."""
+    d_t, d_k, d_ic, d_q, d_g = _backend.to_device(t, kk, inv_c, q_dx2, g_top)
+    d_n = _backend.device_copy(d_t)
+    d_peaks = cuda.to_device(np.full(max(1, n_rec), -np.inf))
+    peak_every = every if every else n + 1
+    rows, threads = t.shape[0], _step_threads()
+    if n > 0 and _backend.launch(_fv_steps_cuda, None, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step, n,
+                                 peak_every, d_peaks, blocks=rows, threads_per_block=threads,
+                                 cooperative=True) is not None:
+        result = d_t if n % 2 == 0 else d_n
+    else:                                     # no grid sync: one launch per step, still no copies
+        for s in range(n):
+            _backend.launch(_fv_cuda, t.shape, d_t, d_n, d_k, d_ic, d_q, d_g, tinf, step)
+            d_t, d_n = d_n, d_t
+            if (s + 1) % peak_every == 0:
+                _backend.launch(_max_cuda, None, d_t, d_peaks, (s + 1) // peak_every - 1,
+                                blocks=min(rows, 1024), threads_per_block=threads)
+        result = d_t
+    return result.copy_to_host(), d_peaks.copy_to_host()[:n_rec]
 
 
 def fv_stability_limit(k, rho_c, dx: float, h_top) -> float:
@@ -493,15 +688,41 @@ def fv_stability_limit(k, rho_c, dx: float, h_top) -> float:
     oscillation and no new extremes). For a uniform interior it is ``dx**2/(4·alpha)``; at the
     convective face the extra conductance shrinks the step, as the textbook condition
     ``Fo·(2 + Bi) <= 1/2`` (Incropera, table 5.3) does for node-centred grids.
+
+    Limits: ``k`` a finite 2-D array > 0 of at most :data:`MAX_CELLS` cells; ``rho_c`` > 0, scalar or
+    of ``k``'s shape; ``dx`` > 0; ``h_top`` >= 0, scalar or one per column. A limit that overflows,
+    is NaN (e.g. ``k=1e308``) or underflows to 0 raises ValueError.
     """
-    k = np.asarray(k, dtype=np.float64)
+    k = _checks.float_array("k", k, ndim=2, max_size=MAX_CELLS)
+    if np.any(k <= 0):
+        raise ValueError("k (conductivity) must be > 0 in every cell")
+    rho_c = _cell_field("rho_c", rho_c, k.shape)
+    if np.any(rho_c <= 0):
+        raise ValueError("rho_c (volumetric heat capacity) must be > 0 in every cell")
+    dx = _checks.positive("dx", dx)
+    h_top = _top_field(h_top, k.shape[1])
     g = np.zeros_like(k)
     g[1:, :] += 2 * k[1:, :] * k[:-1, :] / (k[1:, :] + k[:-1, :])
     g[:-1, :] += 2 * k[:-1, :] * k[1:, :] / (k[:-1, :] + k[1:, :])
     g[:, 1:] += 2 * k[:, 1:] * k[:, :-1] / (k[:, 1:] + k[:, :-1])
     g[:, :-1] += 2 * k[:, :-1] * k[:, 1:] / (k[:, :-1] + k[:, 1:])
     g[0, :] += _top_conductance(k[0, :], dx, h_top)
-    return float(np.min(np.asarray(rho_c) * dx * dx / g))
+    with np.errstate(all="ignore"):
+        limit = np.min(np.asarray(rho_c) * dx * dx / g)
+    return float(_checks.derived("the stability limit", limit, "k, rho_c, dx and h_top", positive=True))
+
+
+def _top_field(h_top, nx):
+    """h_top as one finite value >= 0 per column (a scalar is spread)."""
+    if np.ndim(h_top) == 0:
+        h = np.full(nx, _checks.nonnegative("h_top", h_top))
+    else:
+        h = _checks.float_array("h_top", h_top, ndim=1)
+        if h.shape != (nx,):
+            raise ValueError(f"h_top must be a scalar or have one value per column ({nx}), got shape {h.shape}")
+    if np.any(h < 0):
+        raise ValueError("h_top must be >= 0")
+    return h
 
 
 def _top_conductance(k_row, dx, h_top):
@@ -531,7 +752,7 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
     dt : float
         Time step, s; must not exceed :func:`fv_stability_limit` (the message gives the limit).
     n_steps : int
-        Steps (>= 0).
+        Steps, 0..:data:`MAX_STEPS`.
     source_w_m3 : array_like or float
         Heat generated per cell volume, W/m^3.
     h_top : array_like or float
@@ -539,7 +760,14 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
     t_inf : float
         Coolant temperature, same unit as ``t0``.
     record_every : int
-        When > 0, record the hottest temperature every this many steps.
+        When > 0, record the hottest temperature every this many steps (0..:data:`MAX_STEPS`).
+
+    Notes
+    -----
+    Limits: at most :data:`MAX_CELLS` cells, :data:`MAX_STEPS` steps and :data:`MAX_CELL_UPDATES`
+    cells x steps (about 40 s on 2 cores; above it a ValueError gives the estimated time and
+    memory). A NaN, overflowing or zero stability limit (``k=1e308``), derived coefficients that
+    overflow, or a field that overflows during the run raise ValueError.
 
     Returns
     -------
@@ -548,7 +776,7 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
     peaks : numpy.ndarray
         The recorded maxima (empty when ``record_every`` is 0).
     """
-    t = _checks.float_array("t0", t0, ndim=2, min_shape=1)
+    t = _checks.float_array("t0", t0, ndim=2, min_shape=1, max_size=MAX_CELLS)
     shape = t.shape
     kk = _cell_field("k", k, shape)
     if np.any(kk <= 0):
@@ -557,44 +785,48 @@ def solve_heat_fv(t0, k, rho_c, dx: float, dt: float, n_steps: int, *, source_w_
     if np.any(rc <= 0):
         raise ValueError("rho_c (volumetric heat capacity) must be > 0 in every cell")
     q = _cell_field("source_w_m3", source_w_m3, shape)
-    h = _checks.float_array("h_top", np.broadcast_to(np.asarray(h_top, dtype=np.float64), (shape[1],)), ndim=1)
-    if np.any(h < 0):
-        raise ValueError("h_top must be >= 0")
+    h = _top_field(h_top, shape[1])
     step_dx = _checks.positive("dx", dx)
     step = _checks.positive("dt", dt)
-    n = _checks.integer("n_steps", n_steps, low=0)
-    every = _checks.integer("record_every", record_every, low=0)
+    n = _checks.integer("n_steps", n_steps, low=0, high=MAX_STEPS)
+    every = _checks.integer("record_every", record_every, low=0, high=MAX_STEPS)
     tinf = _checks.real("t_inf", t_inf)
+    _checks.bound_work("solve_heat_fv", float(t.size) * n, MAX_CELL_UPDATES, per_second=2.5e8,
+                       bytes_needed=56.0 * t.size, unit="cell updates")
     limit = fv_stability_limit(kk, rc, step_dx, h)
     if step > limit * (1 + 1e-12):
         raise ValueError(f"dt = {step:.6g} s exceeds the stability limit min(C / sum of conductances) "
                          f"= {limit:.6g} s for this grid (dx**2/(4*alpha) in the interior)")
-    where = _backend.resolve(backend)
-    inv_c = 1.0 / (rc * step_dx * step_dx)
-    q_dx2 = q * step_dx * step_dx
-    g_top = _top_conductance(kk[0, :], step_dx, h)
+    where = _backend.choose("thermal.fv", t.size, backend).backend
+    with np.errstate(all="ignore"):
+        inv_c = 1.0 / (rc * step_dx * step_dx)
+        q_dx2 = q * step_dx * step_dx
+        g_top = _top_conductance(kk[0, :], step_dx, h)
+    _checks.derived("1/(rho_c*dx**2), source_w_m3*dx**2 and the face conductance", [inv_c.max(), np.abs(q_dx2).max(),
+                    g_top.max(), step * inv_c.max() * np.abs(q_dx2).max()], "rho_c, source_w_m3, dx, dt and h_top")
     n_rec = n // every if every else 0
     peaks = np.zeros(n_rec)
     if _backend.is_cuda(where):
-        blocks, threads = _grid2d(*shape)
-        d_t, d_n = cuda.to_device(t), cuda.to_device(t)
-        args = [cuda.to_device(a) for a in (kk, inv_c, q_dx2, g_top)]
-        for s in range(n):
-            _fv_cuda[blocks, threads](d_t, d_n, *args, tinf, step)
-            d_t, d_n = d_n, d_t
-            if every and (s + 1) % every == 0:
-                peaks[(s + 1) // every - 1] = d_t.copy_to_host().max()
-        return d_t.copy_to_host(), peaks
+        return _fv_result(*_fv_on_device(t, kk, inv_c, q_dx2, g_top, tinf, step, n, every, n_rec))
     # t may be the caller's array (float_array copies only when it must): never write into it
     use_threads = t.size >= FV_PARALLEL_MIN_CELLS and numba.get_num_threads() > 1
     field = _fv_cpu(t.copy(), np.empty_like(t), kk, inv_c, q_dx2, g_top, tinf, step, n,
                     every if every else n + 1, peaks, use_threads)
+    return _fv_result(field, peaks)
+
+
+def _fv_result(field, peaks):
+    """The solver's output, refused when the temperatures overflowed during the run."""
+    _checks.derived("the temperature field", [field.max(), field.min()] + ([peaks.max()] if peaks.size else []),
+                    "t0, source_w_m3, t_inf and n_steps")
     return field, peaks
 
 
 def _cell_field(name, value, shape):
     """A per-cell property: a scalar is spread over the grid; an array must have the grid's shape."""
-    arr = _checks.float_array(name, np.full(shape, value) if np.ndim(value) == 0 else value, ndim=2)
+    if np.ndim(value) == 0:
+        value = np.full(shape, _checks.real(name, value))
+    arr = _checks.float_array(name, value, ndim=2)
     if arr.shape != shape:
         raise ValueError(f"{name} must have the shape of t0 {shape}, got {arr.shape}")
     return arr
@@ -611,7 +843,10 @@ MATERIALS = {
 
 @dataclass(frozen=True)
 class PackageModel:
-    """A 2-D cross-section of a chip package, built by :func:`package_model`."""
+    """A 2-D cross-section of a chip package, built by :func:`package_model`.
+
+    Limits: a plain record (no checks of its own); :func:`simulate_package` validates its fields.
+    """
     k: np.ndarray
     rho_c: np.ndarray
     source_w_m3: np.ndarray
@@ -651,6 +886,8 @@ def chain_temperature(power_w: float, cooling: str = "air", **override) -> float
     --------
     >>> round(chain_temperature(1000, "air"), 1)    # 25 + 1000 * (0.03 + 0.02 + 1/(100 * 0.5))
     95.0
+
+    Limits: those of :func:`junction_temperature`; ``override`` keys of a :data:`COOLING` row only.
     """
     row = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
     for key, val in override.items():
@@ -687,6 +924,11 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
         Cell size, m (0.1 mm to 2 mm).
     width_m, die_width_m, depth_m : float
         Package width, die width and depth of the extruded cross-section, m.
+
+    Notes
+    -----
+    Limits: ``dx`` 0.1..2 mm and ``width_m`` 0.01..0.5 m bound the grid (at most ~5000 x 100 cells);
+    a heat source, TIM conductance or ``h·area_factor`` that overflows raises ValueError.
     """
     p = _checks.nonnegative("power_w", power_w)
     opts = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
@@ -729,6 +971,8 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
         else:
             k[rows], rc[rows] = MATERIALS[mat]
         row += n
+    _checks.derived("the heat source, TIM conductivity or h*area_factor", [q.max(), k.max(), hh * af],
+                    "power_w, tim_r_m2k_w, h and area_factor")
     return PackageModel(k=k, rho_c=rc, source_w_m3=q, h_top=hh * af, t_inf_c=tinf, dx=d, depth_m=depth,
                         die_rows=die_rows, die_cols=die_cols, layers=tuple((n, c) for n, c, _ in layers))
 
@@ -745,15 +989,28 @@ def simulate_package(model: PackageModel, t_end_s: float, *, n_frames: int = 50,
     dict
         ``field_c`` (final temperature, C), ``times_s`` and ``peak_c`` (hottest cell over time),
         ``dt_s``, ``dt_limit_s``, ``dt_clamped`` (bool) and ``n_steps``.
+
+    Notes
+    -----
+    Limits: ``n_frames`` 1..10000; the step count ``t_end_s / dt`` is bounded by
+    :func:`solve_heat_fv`'s caps (:data:`MAX_STEPS` steps, :data:`MAX_CELL_UPDATES` cell updates);
+    above them a ValueError gives the estimated time before anything runs.
     """
     if not isinstance(model, PackageModel):
         raise TypeError("model must be a PackageModel from package_model()")
     t_end = _checks.positive("t_end_s", t_end_s)
     frames = _checks.integer("n_frames", n_frames, low=1, high=10_000)
+    _checks.positive("model.dx", model.dx)
+    _checks.real("model.t_inf_c", model.t_inf_c)
     limit = fv_stability_limit(model.k, model.rho_c, model.dx, model.h_top)
     step = 0.9 * limit if dt is None else _checks.positive("dt", dt)
     clamped = step > limit
     step = min(step, limit)
+    with np.errstate(over="ignore"):
+        est_steps = t_end / step + frames
+    _checks.real("the number of steps t_end_s/dt", est_steps, high=MAX_STEPS)
+    _checks.bound_work("simulate_package", est_steps * model.k.size, MAX_CELL_UPDATES, per_second=2.5e8,
+                       bytes_needed=56.0 * model.k.size, unit="cell updates")
     every = max(1, math.ceil(t_end / step / frames))
     n = every * frames
     step = t_end / n
@@ -767,6 +1024,10 @@ def simulate_package(model: PackageModel, t_end_s: float, *, n_frames: int = 50,
 # --------------------------------------------------------------------------------------------
 # Placing servers in racks
 # --------------------------------------------------------------------------------------------
+
+#: Work cap of :func:`place_servers`: servers x (racks + 1) tries of its Python loop.
+MAX_PLACEMENT_WORK = 3 * 10**7
+
 
 def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int, *,
                   rack_power_w: float, air_cooling_w: float, liquid_cooling_w: float,
@@ -806,18 +1067,31 @@ def place_servers(server_w, needs_liquid, n_air_racks: int, n_liquid_racks: int,
           be used because the cooling runs out first, and
         * ``spare_w``: ``min(power cap, cooling cap) - load`` per rack, usable headroom left empty
           (packing loss and empty racks).
+
+    Notes
+    -----
+    Limits: 1..10**6 servers; ``n_air_racks`` and ``n_liquid_racks`` 0..10**5 each; servers x
+    racks at most :data:`MAX_PLACEMENT_WORK` (the placement is a Python loop, ~1e6 tries/s: about
+    30 s at the cap; above it a ValueError gives the estimate). ``needs_liquid`` must be bool or 0/1
+    (strings such as ``'no'`` are refused: they would all read as True). Total power that overflows
+    raises ValueError.
     """
-    p = _checks.float_array("server_w", server_w, ndim=1)
+    p = _checks.float_array("server_w", server_w, ndim=1, max_size=10**6)
     if np.any(p <= 0):
         raise ValueError("server_w must be > 0 for every server")
-    liquid = np.asarray(needs_liquid, dtype=bool)
+    _checks.derived("the total server power", p.sum(), "server_w")
+    liquid = _checks.bool_array("needs_liquid", needs_liquid)
     if liquid.shape != p.shape:
         raise ValueError(f"needs_liquid must have one entry per server ({p.size}), got {liquid.shape}")
-    na = _checks.integer("n_air_racks", n_air_racks, low=0)
-    nl = _checks.integer("n_liquid_racks", n_liquid_racks, low=0)
+    na = _checks.integer("n_air_racks", n_air_racks, low=0, high=10**5)
+    nl = _checks.integer("n_liquid_racks", n_liquid_racks, low=0, high=10**5)
+    _checks.bound_work("place_servers", float(p.size) * (na + nl + 1), MAX_PLACEMENT_WORK, per_second=1e6,
+                       bytes_needed=8.0 * (p.size + na + nl), unit="server-rack tries")
     cap_air = _checks.positive("rack_power_w", rack_power_w)
     cap_liq = cap_air if liquid_rack_power_w is None else _checks.positive("liquid_rack_power_w", liquid_rack_power_w)
     cap = np.array([cap_air] * na + [cap_liq] * nl)
+    _checks.derived("the provisioned power", (cap_air * na + cap_liq * nl) + p.sum(),
+                    "rack_power_w, liquid_rack_power_w, the rack counts and server_w")
     cool = np.array([_checks.positive("air_cooling_w", air_cooling_w)] * na
                     + [_checks.positive("liquid_cooling_w", liquid_cooling_w)] * nl)
     is_liquid = np.array([False] * na + [True] * nl)

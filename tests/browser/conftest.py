@@ -3,6 +3,7 @@ notebooks, and a Playwright browser (Debian's chromium, not a downloaded build).
 
 Without chromium the tests skip with a message saying how to enable them; with
 INFRALAB_REQUIRE_BROWSER=1 (as in CI) a missing browser fails instead, so CI can never skip them.
+Every failure names the chromium executable that actually ran (never Playwright's own download path).
 """
 
 from __future__ import annotations
@@ -23,25 +24,36 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "screenshots"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+               "--disable-component-update", "--disable-sync", "--no-first-run",
+               # a busy machine must not make Chromium throttle the page's timers and polling
+               "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+               "--disable-backgrounding-occluded-windows"]
+HOW_TO_INSTALL = ("install Debian's chromium (as root: apt-get update && apt-get install -y chromium; "
+                  "Ubuntu: apt-get install chromium-browser, or set CHROMIUM_PATH to a Chromium executable) "
+                  "and the test tools (pip install -r requirements-dev.txt, which brings Playwright)")
 
 
 def _chromium() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = os.environ.get("CHROMIUM_PATH")
+    if path:
+        return path if os.access(path, os.X_OK) else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _unavailable(reason: str):
     if os.environ.get("INFRALAB_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser tests are required here (INFRALAB_REQUIRE_BROWSER=1) but {reason}")
-    pytest.skip(f"{reason}; to run the browser tests: apt-get install chromium (Debian) and "
-                "pip install -r requirements.txt (Playwright)")
+        pytest.fail(f"browser tests are required here (INFRALAB_REQUIRE_BROWSER=1) but {reason}; "
+                    f"to fix: {HOW_TO_INSTALL}", pytrace=False)
+    pytest.skip(f"{reason}; to run the browser tests: {HOW_TO_INSTALL}")
 
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = _chromium()
     if path is None:
-        _unavailable("no chromium executable was found")
+        where = (f"CHROMIUM_PATH={os.environ['CHROMIUM_PATH']} is not an executable"
+                 if os.environ.get("CHROMIUM_PATH") else "no chromium executable was found on PATH")
+        _unavailable(where)
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -72,17 +84,20 @@ def lab(chromium_path, tmp_path_factory):
     (settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings").write_text(
         json.dumps({"autosave": False}))
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
+    # settings, workspaces and runtime files stay in the temporary folder: the tests never change the
+    # reader's own JupyterLab (the workspace JupyterLab restores for them, for example)
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
+               JUPYTER_RUNTIME_DIR=str(root / "runtime"))
     env.pop("INFRALAB_BACKEND", None)
     log = open(root / "lab.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--expose-app-in-browser",
-         "--ServerApp.port_retries=0", "--LabApp.news_url=", "--ServerApp.open_browser=False",
-         "--allow-root"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--expose-app-in-browser",
+           "--ServerApp.port_retries=0", "--LabApp.news_url=", "--ServerApp.open_browser=False"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI and containers run as root; Jupyter refuses that without the flag
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
+    deadline = time.time() + 120
     while True:
         try:
             urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
@@ -90,9 +105,10 @@ def lab(chromium_path, tmp_path_factory):
         except Exception:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
+                why = "exited" if proc.poll() is not None else "did not answer /api/status within 120 s"
+                pytest.fail(f"JupyterLab {why}; its log:\n" + (root / "lab.log").read_text()[-3000:])
             time.sleep(0.5)
-    yield {"base": base, "token": token, "root": root}
+    yield {"base": base, "token": token, "root": root, "log": root / "lab.log"}
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -103,9 +119,15 @@ def lab(chromium_path, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
+    """Debian's chromium (the executable ``chromium_path`` names) driven by Playwright."""
+    from playwright.sync_api import Error, sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
+        try:
+            b = pw.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True,
+                                   timeout=120_000)
+        except Error as exc:
+            pytest.fail(f"could not start chromium at {chromium_path}: {exc.message.splitlines()[0]}",
+                        pytrace=False)
         yield b
         b.close()

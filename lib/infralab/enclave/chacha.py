@@ -36,8 +36,13 @@ from .._timing import best_time
 CONSTANTS = np.array([0x61707865, 0x3320646E, 0x79622D32, 0x6B206574], dtype=np.uint32)
 #: Candidate keys processed together by one core in the search kernel (a multiple of the SIMD width).
 LANES = 16
-#: The key-search slider's range, in unknown key bits.
+#: The key-search slider's range, in unknown key bits (32 only with a CUDA backend, see below).
 MIN_BITS, MAX_BITS = 1, 32
+#: Most unknown bits searched on the CPU: 2**30 keys at ~3e7 keys/s on 2 cores is about 40 s;
+#: 2**32 would take ~2.5 minutes. A GPU tries ~1e10 keys/s, so the CUDA backend allows MAX_BITS.
+MAX_BITS_CPU = 30
+#: Keys tried by :func:`python_search_rate` at most (a Python loop does ~1e5 keys/s: ~20 s at the cap).
+MAX_PYTHON_KEYS = 2_000_000
 
 
 @register_jitable
@@ -95,6 +100,8 @@ def chacha20_block(key: bytes, counter: int, nonce: bytes) -> bytes:
     """The 64-byte ChaCha20 keystream block for ``key``, block ``counter`` and ``nonce`` (RFC 8439).
 
     Computed by the numba kernel; equal to the ``cryptography`` package's ChaCha20 keystream.
+
+    Limits: one 64-byte block per call; ``counter`` 0..2**32 - 1.
 
     Parameters
     ----------
@@ -226,21 +233,29 @@ def search_key(known_key: bytes, unknown_bits: int, nonce: bytes, plaintext: byt
     -------
     int or None
         The unknown value (the key is ``known_key`` with it OR-ed into word 0), or None.
+
+    Notes
+    -----
+    Limits: ``unknown_bits`` 1..:data:`MAX_BITS_CPU` (30) on the CPU, where 2**30 keys take about
+    40 s on 2 cores, and 1..:data:`MAX_BITS` (32) on a CUDA backend; above the CPU cap a ValueError
+    gives the estimated time (2**32 keys would take ~2.5 minutes).
     """
     c = _check_key_nonce(known_key, counter, nonce)
     bits = _checks.integer("unknown_bits", unknown_bits, low=MIN_BITS, high=MAX_BITS)
+    _words(plaintext, "plaintext"), _words(ciphertext, "ciphertext")
+    if not _backend.is_cuda(_backend.resolve(backend)):
+        _checks.bound_work(f"search_key on the CPU ({bits} unknown bits)", 2.0**bits, 2.0**MAX_BITS_CPU,
+                           per_second=3e7, unit="keys")
     init = _initial_state(bytes(known_key), c, bytes(nonce))
     if bits < 32 and int(init[4]) >> bits << bits != int(init[4]):
         raise ValueError(f"the low {bits} bits of known_key's first word must be zero")
     plain, cipher = _words(plaintext, "plaintext"), _words(ciphertext, "ciphertext")
     n_keys = 1 << bits
-    where = _backend.resolve(backend)
+    where = _backend.choose("enclave.search", n_keys, backend).backend
     if _backend.is_cuda(where):
-        found = np.full(1, -1, np.int64)
-        blocks, threads = _backend.launch_config(n_keys, 256, 65536)
-        d_found = cuda.to_device(found)
-        with _backend.quiet_simulator():
-            _search_cuda[blocks, threads](init, plain, cipher, n_keys, d_found)
+        # the three 64-byte inputs and the result cross PCIe once each, not at every launch
+        d_found = _backend.launch(_search_cuda, n_keys, init, plain, cipher, n_keys,
+                                  np.full(1, -1, np.int64), threads_per_block=256, max_blocks=65536)[-1]
         value = int(d_found.copy_to_host()[0])
         return None if value < 0 else value
     n_chunks = max(1, min(256, n_keys // LANES))
@@ -251,7 +266,13 @@ def search_key(known_key: bytes, unknown_bits: int, nonce: bytes, plaintext: byt
 
 
 def key_with(known_key: bytes, value: int) -> bytes:
-    """``known_key`` with ``value`` OR-ed into its first little-endian 32-bit word."""
+    """``known_key`` with ``value`` OR-ed into its first little-endian 32-bit word.
+
+    Limits: ``known_key`` 32 bytes; ``value`` 0..2**32 - 1.
+    """
+    if not isinstance(known_key, (bytes, bytearray)) or len(known_key) != 32:
+        raise TypeError("known_key must be 32 bytes")
+    value = _checks.integer("value", value, low=0, high=2**32 - 1)
     words = np.frombuffer(bytes(known_key), dtype="<u4").copy()
     words[0] |= np.uint32(value)
     return words.astype("<u4").tobytes()
@@ -272,9 +293,9 @@ def _cryptography_keystream(key: bytes, counter: int, nonce: bytes, n_bytes: int
 def python_search_rate(n_keys: int = 20_000) -> float:
     """Keys per second of a plain Python loop that tries each key with the ``cryptography`` package.
 
-    The baseline: the simplest search a reader would write.
+    The baseline: the simplest search a reader would write. Limits: ``n_keys`` 1..:data:`MAX_PYTHON_KEYS`.
     """
-    n = _checks.integer("n_keys", n_keys, low=1)
+    n = _checks.integer("n_keys", n_keys, low=1, high=MAX_PYTHON_KEYS)
     known, nonce, target = bytes(32), bytes(12), bytes(64)
     t0 = time.perf_counter()
     for k in range(n):
@@ -287,8 +308,15 @@ def bulk_blocks_per_second(n_blocks: int = 1 << 19, repeats: int = 3) -> float:
     """64-byte ChaCha20 blocks per second of the ``cryptography`` package's bulk keystream, one core.
 
     One key, consecutive counters: OpenSSL's vectorized C, the practical ceiling of one core.
+
+    Limits: ``n_blocks`` 1..2**22 (64 bytes each: 256 MiB at the cap), ``repeats`` 1..100, and
+    ``n_blocks · (repeats + 1)`` at most 2**28 blocks (16 GiB of keystream, ~1 GB/s on a busy core:
+    about 20 s; ValueError with the estimate above it).
     """
-    n = _checks.integer("n_blocks", n_blocks, low=1)
+    n = _checks.integer("n_blocks", n_blocks, low=1, high=1 << 22)
+    repeats = _checks.integer("repeats", repeats, low=1, high=100)
+    _checks.bound_work("bulk_blocks_per_second", n * (repeats + 1), 1 << 28, per_second=1.5e7,
+                       bytes_needed=64.0 * n, unit="blocks")
     enc = Cipher(algorithms.ChaCha20(bytes(32), bytes(16)), None).encryptor()
     buf = bytes(64 * n)
     return n / best_time(lambda: enc.update(buf), repeats=repeats, warmup=1)
@@ -298,13 +326,14 @@ def measure_search_rate(bits: int = 24, seed: int = 0, backend: str | None = Non
     """Keys per second of :func:`search_key` on one fixed, large search (``2**bits`` keys).
 
     A small search is dominated by fixed costs (the call, thread start-up): at 16 bits the rate
-    comes out about 100x too low, and an extrapolation to 128 bits inherits the error. Time one
-    large batch once, then extrapolate from it (:func:`years_to_search`) without searching again.
+    came out about 140x too low here (2.9e5 against 4e7 keys/s), and an extrapolation to 128 bits
+    inherits the error. Time one large batch once, then extrapolate from it (:func:`years_to_search`) without searching again.
 
     Parameters
     ----------
     bits : int
-        Size of the timed search, 20..30 (24 bits = 16.8 million keys).
+        Size of the timed search, 20..30 (24 bits = 16.8 million keys). Limits: 30 bits is
+        :data:`MAX_BITS_CPU` (about 40 s on 2 cores); ``seed`` 0..2**64 - 1.
     seed : int
         Seed of the random key, nonce and plaintext.
     backend : {"cpu", "cuda"}, optional
@@ -317,7 +346,7 @@ def measure_search_rate(bits: int = 24, seed: int = 0, backend: str | None = Non
         the planted key: a rate is only reported for a search that worked).
     """
     b = _checks.integer("bits", bits, low=20, high=30)
-    rng = np.random.default_rng(_checks.integer("seed", seed, low=0))
+    rng = np.random.default_rng(_checks.integer("seed", seed, low=0, high=2**64 - 1))
     words = np.frombuffer(rng.bytes(32), "<u4").copy()
     words[0] &= np.uint32((0xFFFFFFFF << b) & 0xFFFFFFFF)
     known, secret = words.astype("<u4").tobytes(), int(rng.integers(0, 2 ** b))
@@ -333,7 +362,13 @@ def measure_search_rate(bits: int = 24, seed: int = 0, backend: str | None = Non
 
 
 def years_to_search(bits: float, keys_per_second: float) -> float:
-    """Years to try all ``2**bits`` keys at ``keys_per_second`` (half that on average)."""
-    b = _checks.real("bits", bits, low=0, high=4096)
+    """Years to try all ``2**bits`` keys at ``keys_per_second`` (half that on average).
+
+    Limits: ``bits`` 0..1023 (2**1024 overflows a float); a result that overflows or underflows
+    to 0 raises ValueError.
+    """
+    b = _checks.real("bits", bits, low=0, high=1023)
     rate = _checks.positive("keys_per_second", keys_per_second)
-    return 2.0 ** b / rate / SECONDS_PER_YEAR
+    with np.errstate(all="ignore"):
+        out = np.float64(2.0) ** b / rate / SECONDS_PER_YEAR
+    return float(_checks.derived("the search time", out, "bits and keys_per_second", positive=True))

@@ -66,6 +66,9 @@ def _hex_pcr(name: str, value) -> str:
     return pcr_value(name, value).hex()
 
 
+_ZERO_PCR_HEX = "00" * 48
+
+
 @dataclass(frozen=True)
 class KeyPolicy:
     """Conditions under which a key's data keys may be released.
@@ -75,7 +78,10 @@ class KeyPolicy:
     lower case); PCR indices are 0..31. Every condition given must hold: when both
     ``image_sha384`` and ``pcrs[0]`` are set, both are checked. ``require_attestation`` must be a
     real ``bool`` (``None``, ``0`` or ``""`` are refused with TypeError, never read as False); with
-    True (the default) no plaintext data key ever leaves the service.
+    True (the default) no plaintext data key ever leaves the service. A condition of 48 zero bytes
+    is refused with ValueError: a debug-mode enclave reports PCR0, PCR1 and PCR2 as zeros (and an
+    unsigned image a zero PCR8), so such a condition would release keys to *every* debug-mode or
+    unsigned enclave instead of pinning one image.
 
     Examples
     --------
@@ -102,6 +108,11 @@ class KeyPolicy:
             if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 32:
                 raise ValueError("pcrs: PCR indices must be integers 0..31")
             clean[idx] = _hex_pcr(f"pcrs[{idx}]", value)
+        named = [("image_sha384", self.image_sha384)] + [(f"pcrs[{i}]", v) for i, v in clean.items()]
+        for name, value in named:
+            if value is not None and value == _ZERO_PCR_HEX:
+                raise ValueError(f"{name} is all zeros: debug-mode enclaves report zero PCR0-2 (unsigned images a "
+                                 "zero PCR8), so this condition would match any of them; pin a real measurement")
         object.__setattr__(self, "pcrs", MappingProxyType(clean))   # a private, read-only copy
 
     def conditions(self) -> list[tuple[int, str, str]]:

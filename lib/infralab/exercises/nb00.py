@@ -75,6 +75,7 @@ def triad_time_ms(n_elements: int = 10_000_000, bandwidth_GBps: float = 20.0) ->
     """Lower bound on one triad's time: the bytes it must move over the memory bandwidth, in ms."""
     n_elements = _checks.integer("n_elements", n_elements, low=1, high=10**12)
     bandwidth_GBps = _checks.positive("bandwidth_GBps", bandwidth_GBps)
+    _checks.real("bandwidth_GBps", bandwidth_GBps, low=1e-3, high=1e6)   # a disk .. beyond any HBM
     bytes_moved = n_elements * stream.TRIAD_BYTES_PER_ELEMENT   # read b[i] and c[i], write a[i]
     seconds = bytes_moved / (bandwidth_GBps * 1e9)              # GB/s = 1e9 bytes per second
     return seconds * 1e3
@@ -83,7 +84,7 @@ def triad_time_ms(n_elements: int = 10_000_000, bandwidth_GBps: float = 20.0) ->
 # --- Exercise 5: the twin test on a real GPU --------------------------------------------------
 
 def twin_test_on_a_gpu(n_elements: int = 1000, s: float = 1.5, seed: int = 0) -> tuple[int, int, bool]:
-    """The triad twin test's inputs, rounded twice (CPU) and once (GPU fused multiply-add).
+    """An exact-equality triad twin test's inputs, rounded twice (CPU) and once (GPU fused multiply-add).
 
     Returns (elements that differ, largest difference in ulp, is the fused result on every
     element at least as close to the exact b + s*c as the twice-rounded one?).
@@ -91,7 +92,7 @@ def twin_test_on_a_gpu(n_elements: int = 1000, s: float = 1.5, seed: int = 0) ->
     n_elements = _checks.integer("n_elements", n_elements, low=1, high=100_000)
     seed = _checks.integer("seed", seed, low=0)
     rng = np.random.default_rng(seed)
-    b, c = rng.random(n_elements), rng.random(n_elements)   # drawn as the twin test draws them
+    b, c = rng.random(n_elements), rng.random(n_elements)   # drawn as the exercise's twin test draws them
     r = stream.fma_differences(b, c, s)
     exact = [Fraction(bi) + Fraction(s) * Fraction(ci) for bi, ci in zip(b.tolist(), c.tolist())]
     fused_never_farther = all(abs(Fraction(f) - x) <= abs(Fraction(u) - x)
@@ -137,7 +138,9 @@ EXERCISES = [
             "threads x n - threads x (threads - 1) / 2, about threads x n. The result stays right "
             "(every write stores the same value) but threads race on the same addresses. "
             "(c) Doubling the threads about doubles that total: the wasted work grows **linearly** "
-            "with the thread count (not with its square), about threads times the useful work."),
+            "with the thread count (not with its square), about threads times the useful work. "
+            "(Exactly, the -threads x (threads - 1) / 2 term makes it grow slightly slower than "
+            "linearly; it matters only when the threads are not few compared with the elements.)"),
     ),
     Exercise(
         number=4,
@@ -166,7 +169,7 @@ EXERCISES = [
         compute=twin_test_on_a_gpu,
         params={"n_elements": 1000, "s": 1.5, "seed": 0},
         hint_text=(
-            "Answer with a tuple of three parts. Draw `b` and `c` exactly as the twin test does (one "
+            "Answer with a tuple of three parts. Draw `b` and `c` exactly as the exercise's test does (one "
             "generator, `b` first), then call `stream.fma_differences(b, c, 1.5)`: its `differ` and "
             "`max_ulps` answer (a) and (b). For (c), the fused result is `b + s*c` computed exactly "
             "and rounded once, to the nearest double: can any double be nearer to the exact value? "
@@ -177,9 +180,10 @@ EXERCISES = [
             "About a tenth of the elements come out different, each by a single ulp, because with "
             "`b` and `s*c` both positive the two results are neighbouring doubles at most. "
             "(c) True: the fused result is the exact value rounded to the nearest double, so no "
-            "double is nearer; the twice-rounded CPU result is equal or one ulp farther. Neither "
+            "double is nearer; the twice-rounded CPU result is either the same double or its "
+            "neighbour, farther from the exact value by at most one ulp. Neither "
             "twin is wrong, they evaluate different expressions, so a twin test that demands "
-            "exact equality fails on a GPU. It should assert a bound in ulp and say why (issue "
-            "16 asks for at most 2 ulp, which leaves room for other contractions)."),
+            "exact equality fails on a GPU. It should assert a bound in ulp and say why (the "
+            "course's triad twin test allows 2 ulp, which leaves room for other contractions)."),
     ),
 ]

@@ -157,13 +157,14 @@ EXERCISES = [
             "`nw.packets_per_flow_needed` runs that search for you."),
         explanation=(
             "The fullest of `n` paths exceeds the mean of `k` flows per path by about "
-            "`E[max of n standard normals] × sqrt(k)` flows, so the slowdown falls only like "
-            "`1 + 2.4/sqrt(k)` on 64 paths: 1.63x at 16 flows per path (the simulation above gave "
+            "`E[max of n standard normals] × sqrt(k)` flows (that expectation is 2.34 for 64 "
+            "paths), so the slowdown falls only like `1 + 2.34/sqrt(k)` (a little higher at small "
+            "`k`, where the counts are skewed): 1.63x at 16 flows per path (the simulation above gave "
             "1.6293x), and 1.5x needs 25 flows per path by the closed form (a 5,000-trial "
             "simulation with seed 0 first reaches 1.5x at 26, hence the 5% tolerance). The rougher "
             "bound `1 + sqrt(2 ln n / k)` overestimates the slowdown (1.58x at 25 flows per path) "
-            "and would ask for about 33. Collectives rarely have that many independent flows per "
-            "path, which is the case for spraying."),
+            "and would ask for 34 (`2 ln 64 / 0.5²` = 33.3, rounded up). Collectives rarely have "
+            "that many independent flows per path, which is the case for spraying."),
     ),
     Exercise(
         number=4,

@@ -1,0 +1,335 @@
+"""Exercises of notebook 03 (enclave cryptography): the relay, AAD, PCRs, attestation, key policy,
+brute force and line-rate encryption.
+
+Each answer is computed by the function beside it, from the exercise's parameters and
+:mod:`infralab.enclave`; :meth:`~infralab.exercises.Exercise.solution` prints that function's
+source. The exercises that run the key service use a fixed clock (1 January 2030) and TEST keys
+generated at run time, so their answers do not depend on the day they are computed.
+
+Examples
+--------
+>>> import math
+>>> from infralab import exercises
+>>> ex = exercises.load("03")
+>>> sorted(ex)
+[1, 2, 3, 4, 5, 6, 7]
+
+The answers agree with the analysis (not with numbers copied from the code's output):
+
+>>> ex[3].answer()                  # a kernel edit moves PCR0 and PCR1, never PCR2
+(True, True, False, 'PCR2')
+>>> ex[6].answer() == math.floor(math.log2(4e7 * 3600))
+True
+>>> ex[7].answer() == (math.ceil(50e9 / 2e9), math.ceil(50e9 / 8.5e9))   # 400 Gb/s = 50 GB/s
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import cbor2
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .. import _checks, claims, data_path
+from .. import enclave as en
+from ..enclave.kms import OAEP
+from ._core import Boolean, Choice, Exercise, Number, Parts
+
+NOTEBOOK = "03_enclave_cryptography"
+
+#: The toy enclave image of the notebook (sections 3 and 5).
+_KERNEL, _INIT, _APP = b"linux 6.1 kernel", b"init", b"model-server v1.0"
+#: A fixed clock for the key-service exercises: their answers must not depend on today's date.
+_START = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _clock() -> dt.datetime:
+    return _START + dt.timedelta(minutes=1)
+
+
+# --- Exercise 1: what the parent instance can do with what it relays ---------------------------
+
+def parent_in_the_middle(kernel: bytes = _KERNEL, init: bytes = _INIT,
+                         application: bytes = _APP) -> tuple[bool, str]:
+    """(can the parent open CiphertextForRecipient with a key pair of its own?,
+    what the key service says when the parent swaps its own public key into the document)."""
+    pki = en.TestPKI(start=_START)                               # stands in for AWS's signing chain
+    kms = en.LocalKMS(pki.root_pem, clock=_clock)
+    enclave = en.ToyEnclave(kernel, init, application, pki, clock=_clock)
+    key_id = kms.create_key(en.KeyPolicy(image_sha384=enclave.pcrs[0].hex()))
+    grant = kms.generate_data_key(key_id, recipient=enclave.recipient())
+
+    parent = rsa.generate_private_key(public_exponent=65537, key_size=2048)   # the parent's own key
+    try:
+        parent.decrypt(grant["CiphertextForRecipient"], OAEP)
+        parent_reads = True
+    except ValueError:                                            # encrypted to the enclave's key
+        parent_reads = False
+
+    recipient = enclave.recipient()                               # the parent relays this request...
+    prot, unprot, body, sig = cbor2.loads(recipient["AttestationDocument"])
+    payload = cbor2.loads(body)
+    payload["public_key"] = parent.public_key().public_bytes(    # ...after swapping in its own key
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    recipient["AttestationDocument"] = cbor2.dumps([prot, unprot, cbor2.dumps(payload), sig])
+    try:
+        kms.generate_data_key(key_id, recipient=recipient)
+        swapped = "released"
+    except en.KMSAccessDenied as err:
+        swapped = err.check
+    return parent_reads, swapped
+
+
+# --- Exercise 2: the object's name as associated data ------------------------------------------
+
+def name_as_aad(plaintext: bytes = b"model weights: 0.0173, -0.2231, ...",
+                name: bytes = b"s3://models/llm-70b/shard-0001",
+                other_name: bytes = b"s3://other") -> tuple[bool, bool]:
+    """(does the envelope decrypt under another object's name?, does binding the name add bytes?)."""
+    kek = en.new_key()
+    bound = en.envelope_encrypt(plaintext, kek, aad=name)
+    try:
+        en.envelope_decrypt(bound, kek, aad=other_name)
+        decrypts_elsewhere = True
+    except en.EnvelopeTampered:                                   # the tag covers the name
+        decrypts_elsewhere = False
+    unbound = en.envelope_encrypt(plaintext, kek)                 # the same object, no name bound
+    stored = lambda e: len(e.wrapped_key) + len(e.key_nonce) + len(e.nonce) + len(e.ciphertext)
+    return decrypts_elsewhere, stored(bound) > stored(unbound)
+
+
+# --- Exercise 3: edit the kernel, not the application ------------------------------------------
+
+def kernel_edit(kernel: bytes = _KERNEL, init: bytes = _INIT, application: bytes = _APP,
+                patched_kernel: bytes = b"linux 6.1.1 kernel") -> tuple[bool, bool, bool, str]:
+    """(PCR0 changed?, PCR1 changed?, PCR2 changed?, the condition that pins the application on
+    any kernel)."""
+    before = en.measure_image(kernel, init, application)
+    patched = en.measure_image(patched_kernel, init, application)
+    new_app = en.measure_image(kernel, init, application + b" (modified)")
+    changed = [before[i] != patched[i] for i in (0, 1, 2)]
+    # the condition to use: it must ignore the kernel patch and still catch a changed application
+    conditions = {"ImageSha384": 0, "PCR2": 2}
+    fits = [name for name, i in conditions.items() if before[i] == patched[i] and before[i] != new_app[i]]
+    return changed[0], changed[1], changed[2], fits[0]
+
+
+# --- Exercise 4: one flipped bit in a PCR of the real document ---------------------------------
+
+def flipped_pcr_refused_by(pcr: int = 4, byte_index: int = 0) -> str:
+    """The check of ``verify_attestation`` that refuses the real document with one bit of a PCR flipped."""
+    pcr = _checks.integer("pcr", pcr, low=0, high=15)
+    byte_index = _checks.integer("byte_index", byte_index, low=0, high=47)
+    doc = en.load_document(data_path("nitro_attestation_2022-07-26.b64"))
+    root = data_path("aws_nitro_enclaves_root_g1.pem").read_bytes()
+    prot, unprot, body, sig = cbor2.loads(doc)
+    payload = cbor2.loads(body)
+    value = bytearray(payload["pcrs"][pcr])
+    value[byte_index] ^= 1
+    payload["pcrs"][pcr] = bytes(value)
+    tampered = cbor2.dumps([prot, unprot, cbor2.dumps(payload), sig])
+    when = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=payload["timestamp"])
+    try:
+        en.verify_attestation(tampered, root, at=when)            # as of the document's own time
+    except en.AttestationError as err:
+        return err.check
+    return "accepted"
+
+
+# --- Exercise 5: a second condition, and PCR2 alone --------------------------------------------
+
+def pcr2_condition(kernel: bytes = _KERNEL, init: bytes = _INIT, application: bytes = _APP,
+                   impostor_application: bytes = b"model-server v1.0 + exfiltration",
+                   patched_kernel: bytes = b"linux 6.1.1 kernel") -> tuple[str, bool, bool]:
+    """(what denies the impostor under ImageSha384 + PCR2, is it denied under PCR2 alone?,
+    does the application on a patched kernel get a key under PCR2 alone?)."""
+    pki = en.TestPKI(start=_START)
+    kms = en.LocalKMS(pki.root_pem, clock=_clock)
+    enclave = en.ToyEnclave(kernel, init, application, pki, clock=_clock)
+    impostor = en.ToyEnclave(kernel, init, impostor_application, pki, clock=_clock)
+    patched = en.ToyEnclave(patched_kernel, init, application, pki, clock=_clock)
+
+    def outcome(policy: en.KeyPolicy, who: en.ToyEnclave) -> str:
+        key_id = kms.create_key(policy)
+        try:
+            kms.generate_data_key(key_id, recipient=who.recipient())
+            return "released"
+        except en.KMSAccessDenied as err:
+            return err.check
+
+    both = en.KeyPolicy(image_sha384=enclave.pcrs[0].hex(), pcrs={2: enclave.pcrs[2].hex()})
+    pcr2_only = en.KeyPolicy(pcrs={2: enclave.pcrs[2].hex()})
+    return (outcome(both, impostor), outcome(pcr2_only, impostor) != "released",
+            outcome(pcr2_only, patched) == "released")
+
+
+# --- Exercise 6: how many bits in one hour -----------------------------------------------------
+
+def bits_in_an_hour(keys_per_second: float = 4e7, hours: float = 1.0) -> int:
+    """The largest whole number of unknown key bits whose every key this machine tries in ``hours``."""
+    keys_per_second = _checks.positive("keys_per_second", keys_per_second)
+    budget_years = _checks.positive("hours", hours) / (365.25 * 24)
+    bits = 0
+    while bits < 4096 and claims.brute_force_years(bits + 1, keys_per_second)["years"] <= budget_years:
+        bits += 1                                                  # one more bit doubles the keys
+    return bits
+
+
+# --- Exercise 7: line rate with packet-sized messages ------------------------------------------
+
+def cores_for_packets(rate_1500: float = 2e9, rate_9000: float = 8.5e9,
+                      link_gbps: float = 400.0) -> tuple[int, int]:
+    """Cores to encrypt one direction of a ``link_gbps`` link at the per-core rates (bytes/s)
+    measured with 1,500-byte and 9,000-byte messages."""
+    return en.cores_for_line_rate(link_gbps, rate_1500), en.cores_for_line_rate(link_gbps, rate_9000)
+
+
+_RELAY_OPTIONS = ("released", "policy", "attestation.signature", "attestation.root", "nonce")
+
+EXERCISES = [
+    Exercise(
+        number=1,
+        title="the parent instance relays everything but learns no data key",
+        kind=Parts((Boolean(), Choice(_RELAY_OPTIONS))),
+        compute=parent_in_the_middle,
+        params={"kernel": _KERNEL, "init": _INIT, "application": _APP},
+        hint_text=(
+            "Answer with a tuple of two parts. (a) To whose public key is `CiphertextForRecipient` "
+            "encrypted, and where does the matching private key live? (b) The public key sits in the "
+            "document's payload. Which part of the document covers every payload byte, and which "
+            "check of the key service reads it? The option names are the `check` values that "
+            "`KMSAccessDenied` carries."),
+        explanation=(
+            "(a) No. `CiphertextForRecipient` is encrypted to an RSA public key that the enclave "
+            "generated and put inside its attestation document; the matching private key never "
+            "leaves the enclave's memory, which the parent cannot read. A key pair of the parent's own "
+            "fails to decrypt it. (b) The parent could substitute its own public key before relaying "
+            "the request, but the public key is part of the signed payload: the document's ES384 "
+            "signature no longer verifies, and the key service refuses with "
+            "`attestation.signature`. (Signing a fresh document itself would need the hypervisor's key; "
+            "a document of another enclave would carry other PCRs and fail the key policy.)"),
+    ),
+    Exercise(
+        number=2,
+        title="the object's name as associated data",
+        kind=Parts((Boolean(), Boolean())),
+        compute=name_as_aad,
+        params={"plaintext": b"model weights: 0.0173, -0.2231, ...",
+                "name": b"s3://models/llm-70b/shard-0001", "other_name": b"s3://other"},
+        hint_text=(
+            "Answer with a tuple of two booleans. (a) What does GCM's tag cover besides the "
+            "ciphertext? Try `en.envelope_decrypt(env, kek, aad=b\"s3://other\")`. (b) Compare the "
+            "stored sizes (wrapped key, nonces, ciphertext) of an envelope made with `aad=name` and "
+            "one made without it."),
+        explanation=(
+            "(a) No: the tag covers the associated data, so an envelope copied under another name "
+            "fails authentication (`InvalidTag`, here `EnvelopeTampered`), as the second case in "
+            "section 2 shows. (b) No: associated data is authenticated, not stored, so binding the "
+            "name costs no bytes; the storage system keeps the name where it always does, readable, "
+            "to find the object. Encrypting the name inside the ciphertext would hide it from the "
+            "storage system without binding the ciphertext to the place it is stored."),
+    ),
+    Exercise(
+        number=3,
+        title="edit the kernel instead of the application",
+        kind=Parts((Boolean(), Boolean(), Boolean(), Choice(("ImageSha384", "PCR2"))),
+                   labels=("PCR0 changed", "PCR1 changed", "PCR2 changed", "condition")),
+        compute=kernel_edit,
+        params={"kernel": _KERNEL, "init": _INIT, "application": _APP,
+                "patched_kernel": b"linux 6.1.1 kernel"},
+        hint_text=(
+            "Answer with a tuple of four parts: did PCR0, PCR1 and the application's PCR change "
+            "(three booleans), and which condition key? Which sections does each PCR hash? Try `en.measure_image(b\"linux 6.1.1 kernel\", init, app)` "
+            "against `v1`. For the condition: it must stay the same when only the kernel changes, and "
+            "change when the application does."),
+        explanation=(
+            "PCR0 (kernel, init and application) and PCR1 (kernel and init) change; PCR2 "
+            "(application only) does not. So `kms:RecipientAttestation:PCR2` pins \"this exact "
+            "application on any kernel\", while `ImageSha384` (PCR0) accepts exactly one image. PCR2 "
+            "alone is a risk: the kernel and bootstrap are part of the trusted base, and a hostile "
+            "kernel could read the application's memory. Pinning PCR0 accepts one image. PCR8 (the "
+            "image's signing certificate) pinned *instead* accepts every image signed with your "
+            "certificate, which allows updates without a policy change; pinned together with PCR0 it "
+            "still accepts only that one image, now also required to carry your signature."),
+    ),
+    Exercise(
+        number=4,
+        title="one flipped bit in PCR4 of the real document",
+        kind=Choice((*en.CHECKS, "accepted")),
+        compute=flipped_pcr_refused_by,
+        params={"pcr": 4, "byte_index": 0},
+        hint_text=(
+            "Run it: `bad = with_payload(lambda p: p[\"pcrs\"].update({4: bytes([p[\"pcrs\"][4][0] ^ 1]) "
+            "+ p[\"pcrs\"][4][1:]}))`, then `en.verify_attestation(bad, root, at=when)` and read "
+            "`err.check`. Why can no earlier check notice? The payload is still well-formed and the "
+            "certificates are untouched."),
+        explanation=(
+            "The document is refused by the `signature` check. The tampered payload is still "
+            "well-formed CBOR with a 48-byte PCR4, the certificates and their chain are untouched and "
+            "the timestamp is unchanged, so every earlier check passes; and the verifier was given no "
+            "expected PCR4, so the `pcrs` check has nothing to compare. Only the signature binds the "
+            "PCR values to the Nitro hypervisor's key, which is why it must cover every payload byte."),
+    ),
+    Exercise(
+        number=5,
+        title="a second condition on PCR2, and PCR2 alone",
+        kind=Parts((Choice(("released", "policy", "attestation.signature", "nonce")), Boolean(), Boolean())),
+        compute=pcr2_condition,
+        params={"kernel": _KERNEL, "init": _INIT, "application": _APP,
+                "impostor_application": b"model-server v1.0 + exfiltration",
+                "patched_kernel": b"linux 6.1.1 kernel"},
+        hint_text=(
+            "Answer with a tuple of three parts. (a) Make a key with "
+            "`en.KeyPolicy(image_sha384=enclave.pcrs[0].hex(), pcrs={2: enclave.pcrs[2].hex()})` and "
+            "ask for a data key with `impostor.recipient()`: read `err.check`. (b) The same with "
+            "`pcrs={2: ...}` alone. (c) Build `en.ToyEnclave(b\"linux 6.1.1 kernel\", b\"init\", "
+            "b\"model-server v1.0\", pki)` and ask again under the condition on the third PCR alone."),
+        explanation=(
+            "(a) Nothing changes for the impostor: it is still denied by the key `policy` check (its "
+            "PCR0 already differs, and its PCR2 differs too). (b) PCR2 alone still denies it, because "
+            "its application differs. (c) Under PCR2 alone the approved application on a patched "
+            "kernel receives a key. That is when PCR2 alone is the right condition: you trust any "
+            "kernel the platform provides and care only about the application, for example to survive "
+            "kernel security updates without changing the key policy; the price is that the kernel is "
+            "no longer pinned."),
+    ),
+    Exercise(
+        number=6,
+        title="how many unknown key bits this machine searches in one hour",
+        kind=Number(unit="bits", rtol=0.02),
+        compute=bits_in_an_hour,
+        params={"keys_per_second": 4e7, "hours": 1.0},
+        hint_text=(
+            "In one hour the machine tries `rate x 3600` keys, and b unknown bits mean 2^b keys. Take "
+            "the base-2 logarithm and round **down** to whole bits (a search that is not finished has "
+            "not found the key). The check uses the rate you measured: "
+            "`ex[6].given(keys_per_second=search[\"keys_per_second\"])`."),
+        explanation=(
+            "`bits = floor(log2(rate x 3600))`: the largest b with 2^b keys tried within the hour. "
+            "Each doubling of the hardware buys one more bit, which is why 128-bit keys stay out of "
+            "reach: against 128 bits, an hour of this machine falls short by 128 minus your answer "
+            "(about 90) doublings."),
+    ),
+    Exercise(
+        number=7,
+        title="cores for 400 Gb/s with packet-sized messages",
+        kind=Parts((Number(unit="cores", rtol=0.02), Number(unit="cores", rtol=0.02)),
+                   labels=("1,500-byte packets", "9,000-byte packets")),
+        compute=cores_for_packets,
+        params={"rate_1500": 2e9, "rate_9000": 8.5e9, "link_gbps": 400.0},
+        hint_text=(
+            "A tuple of two whole numbers. 400 Gb/s is gigabits: divide by 8 for bytes per second, "
+            "then by one core's rate at that message size, and round **up** (a fraction of a core "
+            "still needs a core). The check cell passes your measured rates to the exercise with "
+            "`given`."),
+        explanation=(
+            "cores = ceil(400e9 / 8 / rate). At MTU-sized packets the per-call overhead of the Python "
+            "binding dominates, so the per-core rate falls and the core count rises well above the "
+            "1 MiB figure; jumbo frames (9,000 bytes) recover much of it. Even in C, per-packet costs "
+            "push the count up. NICs process packets in hardware pipelines instead, which is the case "
+            "for encrypting in the Nitro card. (The parameters' default rates, 2e9 and 8.5e9 bytes/s, "
+            "are an example from one run on the course machine; the notebook checks your own.)"),
+    ),
+]
