@@ -181,7 +181,7 @@ EXERCISES = [
         explanation=(
             "6 x 174.6e9 x 300e9 = 3.14e23 FLOPs; at half of B GFLOP/s the run takes "
             "3.14e23 / (0.5 x B x 1e9) seconds. At B = 20 GFLOP/s (this exercise's default; the "
-            "check uses your measurement) that is about a million years (995,000). An H100's "
+            "check uses your measurement) that is about a million years (996,000). An H100's "
             "BF16 peak (989 TFLOP/s) is about 50,000 times 20 GFLOP/s, and a training cluster has "
             "thousands of them."),
     ),
