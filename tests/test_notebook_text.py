@@ -1,0 +1,34 @@
+"""Static checks of the notebooks' Markdown that nbval cannot see.
+
+JupyterLab renders text between two unescaped dollar signs as LaTeX, so a sentence such as
+"$1.69M against $1.63M" turns into italic math. The course writes no LaTeX with dollars, so every
+dollar sign in Markdown prose (outside code spans and fenced code) must be escaped as ``\\$``.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+
+
+def unescaped_dollars(markdown: str) -> list[str]:
+    """The unescaped ``$`` signs in ``markdown`` outside code, each with a little context."""
+    prose = _CODE.sub("", markdown)
+    return [prose[max(0, m.start() - 20):m.end() + 15] for m in re.finditer(r"(?<!\\)\$", prose)]
+
+
+def test_the_check_finds_what_it_should():
+    assert len(unescaped_dollars("costs $1.69M against $1.63M")) == 2
+    assert unescaped_dollars(r"costs \$1.69M, `x = '$'`, and ```\nprint('$')\n```") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_markdown_has_no_unescaped_dollar_signs(path):
+    cells = json.loads(path.read_text())["cells"]
+    found = [(i, hit) for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
+             for hit in unescaped_dollars("".join(cell["source"]))]
+    assert not found, f"escape $ as \\$ in Markdown (cell, context): {found}"
