@@ -242,16 +242,15 @@ def search_key(known_key: bytes, unknown_bits: int, nonce: bytes, plaintext: byt
     """
     c = _check_key_nonce(known_key, counter, nonce)
     bits = _checks.integer("unknown_bits", unknown_bits, low=MIN_BITS, high=MAX_BITS)
-    _words(plaintext, "plaintext"), _words(ciphertext, "ciphertext")
-    if not _backend.is_cuda(_backend.resolve(backend)):
+    plain, cipher = _words(plaintext, "plaintext"), _words(ciphertext, "ciphertext")
+    n_keys = 1 << bits
+    where = _backend.choose("enclave.search", n_keys, backend).backend
+    if not _backend.is_cuda(where):
         _checks.bound_work(f"search_key on the CPU ({bits} unknown bits)", 2.0**bits, 2.0**MAX_BITS_CPU,
                            per_second=3e7, unit="keys")
     init = _initial_state(bytes(known_key), c, bytes(nonce))
     if bits < 32 and int(init[4]) >> bits << bits != int(init[4]):
         raise ValueError(f"the low {bits} bits of known_key's first word must be zero")
-    plain, cipher = _words(plaintext, "plaintext"), _words(ciphertext, "ciphertext")
-    n_keys = 1 << bits
-    where = _backend.choose("enclave.search", n_keys, backend).backend
     if _backend.is_cuda(where):
         # the three 64-byte inputs and the result cross PCIe once each, not at every launch
         d_found = _backend.launch(_search_cuda, n_keys, init, plain, cipher, n_keys,
