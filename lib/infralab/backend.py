@@ -524,10 +524,6 @@ def quiet():
         yield
 
 
-#: The old name of :func:`quiet`, kept for modules that still call it.
-quiet_simulator = quiet
-
-
 #: Most elements :func:`ulp_distance` compares in one call (8e7: under a second, 640 MB per operand).
 MAX_ULP_ELEMENTS = 80_000_000
 
