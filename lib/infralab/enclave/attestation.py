@@ -228,6 +228,11 @@ def _is_bytes(value) -> bool:
     return isinstance(value, (bytes, bytearray, memoryview))
 
 
+def _is_pcr_index(idx) -> bool:
+    """A PCR index: a real int (bool refused) in 0..31."""
+    return isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < 32
+
+
 def parse_cose_sign1(document: bytes) -> tuple[bytes, dict, bytes, bytes]:
     """Split a (tagged or untagged) COSE_Sign1 into protected, unprotected, payload, signature.
 
@@ -302,7 +307,7 @@ def _check_payload(payload_bytes: bytes) -> dict:
         _fail("payload", "pcrs must hold 1..32 entries")
     pcrs = {}
     for idx, value in p["pcrs"].items():
-        if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 32:
+        if not _is_pcr_index(idx):
             _fail("payload", f"a PCR index is not an integer 0..31 ({_type(idx)})")
         if not isinstance(value, bytes) or len(value) not in PCR_LENGTHS:
             _fail("payload", f"PCR{idx} must be {PCR_LENGTHS} bytes long")
@@ -422,7 +427,7 @@ def _expected_pcrs(expected_pcrs) -> dict[int, bytes]:
         raise TypeError(f"expected_pcrs must be a dict of PCR index to value, got {_type(expected_pcrs)}")
     out = {}
     for idx, want in expected_pcrs.items():
-        if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 32:
+        if not _is_pcr_index(idx):
             raise ValueError("expected_pcrs: PCR indices must be integers 0..31")
         out[idx] = pcr_value(f"expected_pcrs[{idx}]", want)
     return out
@@ -738,7 +743,7 @@ def mint_attestation(pki: TestPKI, pcrs: dict[int, bytes], *, public_key: bytes 
         raise TypeError("pcrs must be a dict of 1..32 PCR index -> bytes")
     clean = {}
     for idx, value in pcrs.items():
-        if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 32:
+        if not _is_pcr_index(idx):
             raise ValueError("pcrs: indices must be integers 0..31")
         if not _is_bytes(value) or len(value) not in PCR_LENGTHS:
             raise ValueError(f"pcrs[{idx}] must be bytes of length {PCR_LENGTHS}")

@@ -40,8 +40,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .attestation import (DEFAULT_FRESHNESS, AttestationError, TestPKI, _load_root, _window, mint_attestation,
-                          pcr_value, verify_attestation)
+from .attestation import (DEFAULT_FRESHNESS, AttestationError, TestPKI, _is_pcr_index, _load_root, _window,
+                          mint_attestation, pcr_value, verify_attestation)
 from .measure import PCR_BYTES, measure_image
 
 OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
@@ -66,7 +66,7 @@ def _hex_pcr(name: str, value) -> str:
     return pcr_value(name, value).hex()
 
 
-_ZERO_PCR_HEX = "00" * 48
+_ZERO_PCR_HEX = "00" * PCR_BYTES
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class KeyPolicy:
             raise TypeError(f"pcrs must be a dict of PCR index to hex string, got {type(self.pcrs).__name__}")
         clean = {}
         for idx, value in self.pcrs.items():
-            if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 32:
+            if not _is_pcr_index(idx):
                 raise ValueError("pcrs: PCR indices must be integers 0..31")
             clean[idx] = _hex_pcr(f"pcrs[{idx}]", value)
         named = [("image_sha384", self.image_sha384)] + [(f"pcrs[{i}]", v) for i, v in clean.items()]
