@@ -124,12 +124,12 @@ def bytes_like(name: str, value, *, length: int | None = None, max_len: int | No
     """
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
-    data = bytes(value)
-    if length is not None and len(data) != length:
-        raise ValueError(f"{name} must be {length} bytes, got {len(data)}")
-    if max_len is not None and len(data) > max_len:
-        raise ValueError(f"{name} must be at most {max_len} bytes, got {len(data)}")
-    return data
+    size = value.nbytes if isinstance(value, memoryview) else len(value)   # sized before any copy
+    if length is not None and size != length:
+        raise ValueError(f"{name} must be {length} bytes, got {size}")
+    if max_len is not None and size > max_len:
+        raise ValueError(f"{name} must be at most {max_len} bytes, got {size}")
+    return bytes(value)
 
 
 def path_like(name: str, value):

@@ -26,6 +26,8 @@ import numpy as np
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .. import _checks
+
 NONCE_BYTES = 12
 KEY_BYTES = 32
 TAG_BYTES = 16
@@ -42,14 +44,6 @@ class EnvelopeTampered(InvalidTag, ValueError):
 
     It is an ``InvalidTag`` (what ``cryptography`` raises) and a ``ValueError`` (the refusal type of
     the package's contract)."""
-
-
-def _bytes(name: str, value, *, cap: int) -> bytes:
-    if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
-    if len(value) > cap:
-        raise ValueError(f"{name} must be at most {cap} bytes, got {len(value)}")
-    return bytes(value)
 
 
 def _key(name: str, value) -> bytes:
@@ -86,11 +80,11 @@ class Envelope:
 
     def __post_init__(self):
         for name, size in (("wrapped_key", KEY_BYTES + TAG_BYTES), ("key_nonce", NONCE_BYTES), ("nonce", NONCE_BYTES)):
-            value = _bytes(name, getattr(self, name), cap=size)
+            value = _checks.bytes_like(name, getattr(self, name), max_len=size)
             if len(value) != size:
                 raise ValueError(f"{name} must be {size} bytes, got {len(value)}")
             object.__setattr__(self, name, value)
-        ct = _bytes("ciphertext", self.ciphertext, cap=MAX_PLAINTEXT + TAG_BYTES)
+        ct = _checks.bytes_like("ciphertext", self.ciphertext, max_len=MAX_PLAINTEXT + TAG_BYTES)
         if len(ct) < TAG_BYTES:
             raise ValueError(f"ciphertext must hold at least the {TAG_BYTES}-byte tag")
         object.__setattr__(self, "ciphertext", ct)
@@ -146,8 +140,8 @@ def envelope_encrypt(plaintext: bytes, kek: bytes, aad: bytes = b"", kek_id: str
     ...
     TypeError: kek must be a 32-byte key (bytes), got int
     """
-    plaintext = _bytes("plaintext", plaintext, cap=MAX_PLAINTEXT)
-    kek, aad, kek_id = _key("kek", kek), _bytes("aad", aad, cap=MAX_AAD), _id("kek_id", kek_id)
+    plaintext = _checks.bytes_like("plaintext", plaintext, max_len=MAX_PLAINTEXT)
+    kek, aad, kek_id = _key("kek", kek), _checks.bytes_like("aad", aad, max_len=MAX_AAD), _id("kek_id", kek_id)
     data_key = new_key()
     nonce, key_nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, aad)
@@ -161,7 +155,7 @@ def unwrap_key(env: Envelope, kek: bytes, aad: bytes = b"") -> bytes:
     Raises TypeError/ValueError for a malformed ``env``, ``kek`` or ``aad``, and
     :class:`EnvelopeTampered` (an ``InvalidTag``) when the KEK, the wrapped key, its id or the AAD
     differ from encryption."""
-    env, kek, aad = _envelope(env), _key("kek", kek), _bytes("aad", aad, cap=MAX_AAD)
+    env, kek, aad = _envelope(env), _key("kek", kek), _checks.bytes_like("aad", aad, max_len=MAX_AAD)
     try:
         return AESGCM(kek).decrypt(env.key_nonce, env.wrapped_key, _wrap_aad(env.kek_id, aad))
     except InvalidTag:
@@ -192,7 +186,8 @@ def rewrap(env: Envelope, old_kek: bytes, new_kek: bytes, new_kek_id: str, aad: 
     (b'x', 'kek-2')
     """
     env, old_kek = _envelope(env), _key("old_kek", old_kek)
-    new_kek, new_kek_id, aad = _key("new_kek", new_kek), _id("new_kek_id", new_kek_id), _bytes("aad", aad, cap=MAX_AAD)
+    new_kek, new_kek_id = _key("new_kek", new_kek), _id("new_kek_id", new_kek_id)
+    aad = _checks.bytes_like("aad", aad, max_len=MAX_AAD)
     data_key = unwrap_key(env, old_kek, aad)
     key_nonce = os.urandom(NONCE_BYTES)
     wrapped = AESGCM(new_kek).encrypt(key_nonce, data_key, _wrap_aad(new_kek_id, aad))
@@ -209,6 +204,6 @@ def xor_bytes(a: bytes, b: bytes) -> bytes:
     >>> xor_bytes(b"ab", b"AB!")     # 'a' ^ 'A' = 0x20, a space; the unpaired '!' is dropped
     b'  '
     """
-    a, b = _bytes("a", a, cap=MAX_PLAINTEXT), _bytes("b", b, cap=MAX_PLAINTEXT)
+    a, b = _checks.bytes_like("a", a, max_len=MAX_PLAINTEXT), _checks.bytes_like("b", b, max_len=MAX_PLAINTEXT)
     n = min(len(a), len(b))
     return (np.frombuffer(a, np.uint8, n) ^ np.frombuffer(b, np.uint8, n)).tobytes()

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .. import _checks
 from .attestation import (DEFAULT_FRESHNESS, AttestationError, TestPKI, _is_pcr_index, _load_root, _window,
                           mint_attestation, pcr_value, verify_attestation)
 from .measure import PCR_BYTES, measure_image
@@ -157,15 +158,14 @@ class LocalKMS:
 
     def __init__(self, trusted_root_pem: bytes, clock: Callable[[], _dt.datetime] | None = None, *,
                  freshness: _dt.timedelta = DEFAULT_FRESHNESS):
-        if not isinstance(trusted_root_pem, (bytes, bytearray, memoryview)):
-            raise TypeError(f"trusted_root_pem must be bytes, got {type(trusted_root_pem).__name__}")
+        root = _checks.bytes_like("trusted_root_pem", trusted_root_pem)
         try:
-            _load_root(trusted_root_pem)
+            _load_root(root)
         except AttestationError as err:
             raise ValueError(f"trusted_root_pem: {err.reason}") from None
         if clock is not None and not callable(clock):
             raise TypeError(f"clock must be callable or None, got {type(clock).__name__}")
-        self._root = bytes(trusted_root_pem)
+        self._root = root
         self._clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self._freshness = _window("freshness", freshness)
         self._keys: dict[str, tuple[bytes, KeyPolicy]] = {}
@@ -276,11 +276,9 @@ class LocalKMS:
         bytes, and KMSAccessDenied for everything else (check ``ciphertext`` for a blob that does
         not belong to this key)."""
         _key_id(key_id)
-        if not isinstance(ciphertext_blob, (bytes, bytearray, memoryview)):
-            raise TypeError(f"ciphertext_blob must be bytes, got {type(ciphertext_blob).__name__}")
+        blob = _checks.bytes_like("ciphertext_blob", ciphertext_blob)
         kek, policy = self._key(key_id)
         public_key, nonce = self._authorize(policy, recipient)
-        blob = bytes(ciphertext_blob)
         if len(blob) != BLOB_BYTES:
             raise KMSAccessDenied("ciphertext", f"a ciphertext blob is {BLOB_BYTES} bytes, got {len(blob)}")
         try:
@@ -335,6 +333,4 @@ class ToyEnclave:
     def open(self, ciphertext_for_recipient: bytes) -> bytes:
         """Decrypt a ``CiphertextForRecipient`` inside the enclave (TypeError for non-bytes,
         ValueError for a ciphertext that is not for this enclave's key)."""
-        if not isinstance(ciphertext_for_recipient, (bytes, bytearray, memoryview)):
-            raise TypeError(f"ciphertext_for_recipient must be bytes, got {type(ciphertext_for_recipient).__name__}")
-        return self._key.decrypt(ciphertext_for_recipient, OAEP)
+        return self._key.decrypt(_checks.bytes_like("ciphertext_for_recipient", ciphertext_for_recipient), OAEP)
