@@ -56,7 +56,7 @@ def test_policy_flags_true_and_false_still_work(world):
     pki, _ = world
     kms = en.LocalKMS(pki.root_pem, clock=lambda: NOW)
     assert len(kms.generate_data_key(kms.create_key(en.KeyPolicy(require_attestation=False)))["Plaintext"]) == 32
-    _denied("recipient", kms.generate_data_key, kms.create_key(en.KeyPolicy(require_attestation=True)))
+    _denied("recipient", kms.generate_data_key, kms.create_key(en.KeyPolicy(image_sha384="ab" * 48)))
 
 
 @pytest.mark.parametrize("kwargs, error", [
@@ -97,6 +97,17 @@ def test_an_all_zero_condition_is_refused(kwargs):
     # Debug-mode enclaves report PCR0-2 as 48 zero bytes (the real document in data/ does): a zero
     # condition would pin no image at all, so the policy is refused when it is written.
     with pytest.raises(ValueError, match="all zeros"):
+        en.KeyPolicy(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},                                                         # attestation required, nothing pinned
+    {"require_attestation": True, "pcrs": {}},
+    {"require_attestation": False, "image_sha384": "ab" * 48},  # conditions that plaintext would bypass
+    {"require_attestation": False, "pcrs": {2: "ab" * 48}},
+])
+def test_a_policy_that_pins_nothing_or_protects_nothing_is_refused(kwargs):
+    with pytest.raises(ValueError, match="condition"):
         en.KeyPolicy(**kwargs)
 
 
@@ -146,7 +157,7 @@ def test_a_clock_past_expiry_is_not_replaced_by_wall_time(world):
     # a clock far past the leaf's expiry denies, whatever the wall clock says
     _, key_id = _kms(pki, enclave)
     late = en.LocalKMS(pki.root_pem, clock=lambda: NOW + dt.timedelta(days=5))
-    key_id = late.create_key(en.KeyPolicy())
+    key_id = late.create_key(en.KeyPolicy(image_sha384=enclave.pcrs[0].hex()))
     _denied("attestation.validity", late.generate_data_key, key_id, recipient=enclave.recipient(timestamp=NOW))
 
 

@@ -82,7 +82,10 @@ class KeyPolicy:
     True (the default) no plaintext data key ever leaves the service. A condition of 48 zero bytes
     is refused with ValueError: a debug-mode enclave reports PCR0, PCR1 and PCR2 as zeros (and an
     unsigned image a zero PCR8), so such a condition would release keys to *every* debug-mode or
-    unsigned enclave instead of pinning one image.
+    unsigned enclave instead of pinning one image. Two more misconfigurations are refused with
+    ValueError rather than read generously: ``require_attestation=True`` with no condition (any
+    enclave that chains to the root, debug-mode ones included, would get keys), and conditions with
+    ``require_attestation=False`` (plaintext keys would go to callers the conditions never see).
 
     Examples
     --------
@@ -92,6 +95,10 @@ class KeyPolicy:
     Traceback (most recent call last):
     ...
     TypeError: require_attestation must be True or False, got NoneType
+    >>> KeyPolicy()
+    Traceback (most recent call last):
+    ...
+    ValueError: require_attestation=True needs at least one condition (image_sha384 or pcrs): with none, any enclave that chains to the root, debug-mode ones included, would get keys
     """
     image_sha384: str | None = None
     pcrs: Mapping[int, str] = field(default_factory=dict)
@@ -114,6 +121,13 @@ class KeyPolicy:
             if value is not None and value == _ZERO_PCR_HEX:
                 raise ValueError(f"{name} is all zeros: debug-mode enclaves report zero PCR0-2 (unsigned images a "
                                  "zero PCR8), so this condition would match any of them; pin a real measurement")
+        has_conditions = self.image_sha384 is not None or bool(clean)
+        if self.require_attestation and not has_conditions:
+            raise ValueError("require_attestation=True needs at least one condition (image_sha384 or pcrs): with "
+                             "none, any enclave that chains to the root, debug-mode ones included, would get keys")
+        if not self.require_attestation and has_conditions:
+            raise ValueError("conditions need require_attestation=True: without it, plaintext data keys go to "
+                             "callers that present no attestation, so the conditions would protect nothing")
         object.__setattr__(self, "pcrs", MappingProxyType(clean))   # a private, read-only copy
 
     def conditions(self) -> list[tuple[int, str, str]]:
@@ -149,7 +163,7 @@ class LocalKMS:
     >>> import datetime as dt
     >>> pki = TestPKI(start=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
     >>> kms = LocalKMS(pki.root_pem, clock=lambda: None)
-    >>> key_id = kms.create_key(KeyPolicy())
+    >>> key_id = kms.create_key(KeyPolicy(image_sha384="ab" * 48))
     >>> kms.generate_data_key(key_id, recipient={"AttestationDocument": b"", "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"})
     Traceback (most recent call last):
     ...
