@@ -197,3 +197,9 @@ def test_device_helpers_need_a_gpu():
         stream.measure_gpu_copy_bandwidth()
     with pytest.raises(ValueError, match="no CUDA GPU"):
         chips.measure_matmul_cuda(256)
+
+
+@pytest.mark.parametrize("work", [float("nan"), float("inf"), -1.0, "1000", None])
+def test_choose_refuses_work_that_is_not_a_finite_count(work):
+    with pytest.raises((ValueError, TypeError), match="work"):
+        backend.choose("thermal.fv", work)

@@ -243,7 +243,8 @@ def choose(kernel: str, work: float, requested: str | None = None) -> Choice:
     KeyError
         For a kernel not in :data:`GPU_MIN_WORK`.
     ValueError, TypeError
-        As :func:`resolve`.
+        As :func:`resolve`; also a ``work`` that is not a finite number >= 0 (a NaN would otherwise
+        compare as "not below the threshold" and send the call to the GPU).
 
     Examples
     --------
@@ -253,6 +254,7 @@ def choose(kernel: str, work: float, requested: str | None = None) -> Choice:
     'cpu'
     """
     need, unit, why = GPU_MIN_WORK[kernel]
+    work = _checks.real("work", work, low=0.0)
     env = os.environ.get(ENV_VAR)
     if requested is not None or (env is not None and env.strip() != ""):
         where = resolve(requested)
