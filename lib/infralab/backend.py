@@ -28,6 +28,12 @@ for the grids this package launches on purpose (a one-block stepping kernel, a t
 so notebooks on a GPU machine print no warnings. :func:`cooperative_blocks` sizes kernels that
 step in time with a grid-wide barrier, so a whole time loop is one launch.
 
+**State kept between calls, on purpose.** The package has no hidden global state that changes a
+result; this module keeps three caches that change only speed and noise: the GPU's name (probing
+the driver costs ~0.5 s), the device scratch buffers of :func:`device_scratch` (freed by
+:func:`release_scratch`), and the set of kernels whose cooperative launch failed once (so the
+warning is given once and later calls go straight to one launch per step).
+
 Examples
 --------
 >>> from infralab import backend
