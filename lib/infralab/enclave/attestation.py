@@ -479,6 +479,11 @@ def _epoch_ms(at: _dt.datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
+def _utc_now() -> _dt.datetime:
+    """The system clock as a timezone-aware UTC datetime (the default clock of the verifier and KMS)."""
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
 def verify_attestation(document: bytes, root_certificate: bytes, *, at: _dt.datetime | None = None,
                        expected_pcrs: dict[int, bytes | str] | None = None, nonce: bytes | None = None,
                        freshness: _dt.timedelta = DEFAULT_FRESHNESS) -> dict:
@@ -534,7 +539,7 @@ def verify_attestation(document: bytes, root_certificate: bytes, *, at: _dt.date
     ...
     infralab.enclave.attestation.AttestationError: freshness: the document is dated 3647.434 s before the verifier's clock, outside the freshness window of 300 s
     """
-    at = _dt.datetime.now(_dt.timezone.utc) if at is None else _aware("at", at)
+    at = _utc_now() if at is None else _aware("at", at)
     want_pcrs = _expected_pcrs(expected_pcrs)
     if nonce is not None:
         if not _is_bytes(nonce):

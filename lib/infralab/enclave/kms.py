@@ -41,8 +41,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .. import _checks
-from .attestation import (DEFAULT_FRESHNESS, AttestationError, TestPKI, _is_pcr_index, _load_root, _window,
-                          mint_attestation, pcr_value, verify_attestation)
+from .attestation import (DEFAULT_FRESHNESS, AttestationError, TestPKI, _is_pcr_index, _load_root, _utc_now,
+                          _window, mint_attestation, pcr_value, verify_attestation)
 from .measure import PCR_BYTES, measure_image
 
 OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
@@ -180,7 +180,7 @@ class LocalKMS:
         if clock is not None and not callable(clock):
             raise TypeError(f"clock must be callable or None, got {type(clock).__name__}")
         self._root = root
-        self._clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+        self._clock = clock or _utc_now
         self._freshness = _window("freshness", freshness)
         self._keys: dict[str, tuple[bytes, KeyPolicy]] = {}
         self._seen_nonces: set[bytes] = set()
@@ -325,7 +325,7 @@ class ToyEnclave:
             raise TypeError(f"pki must be a TestPKI, got {type(pki).__name__}")
         if clock is not None and not callable(clock):
             raise TypeError(f"clock must be callable or None, got {type(clock).__name__}")
-        self._clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+        self._clock = clock or _utc_now
         self.pcrs = {i: bytes(PCR_BYTES) for i in range(16)}
         self.pcrs.update(measure_image(kernel, init, application))
         self._pki = pki
