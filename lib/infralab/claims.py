@@ -24,8 +24,9 @@ from . import _checks
 from . import network as _network
 from .chips import training_flops
 
-#: Verdict words, from best to worst.
-VERDICTS = ("holds", "holds only under a stated assumption", "does not hold", "not checkable from public data")
+#: The course's one verdict scale, from best to worst (defined in notebook 00, used by every notebook).
+#: "holds only if" is always followed by the condition, e.g. "holds only if MFU reaches 55%".
+VERDICTS = ("holds", "holds only if", "does not hold", "cannot be checked")
 
 #: Age of the universe, years (Planck 2018: 13.787 +/- 0.020 Gyr).
 UNIVERSE_AGE_YEARS = 13.787e9
@@ -39,14 +40,14 @@ MAX_STEPS = 1e15
 def saving_verdict(saving: float, claimed: float) -> str:
     """Verdict on an "up to ``claimed``" saving when the arithmetic gives ``saving`` (fractions).
 
-    ``"holds"`` when ``saving >= claimed``; ``"holds only under a stated assumption"`` when there is
+    ``"holds"`` when ``saving >= claimed``; ``"holds only if"`` (followed, where it is printed, by the condition) when there is
     a saving but a smaller one (the claim then needs better utilization or another comparison);
     ``"does not hold"`` when there is no saving at all.
 
     Examples
     --------
     >>> saving_verdict(0.46, 0.5), saving_verdict(0.55, 0.5), saving_verdict(-0.02, 0.5)
-    ('holds only under a stated assumption', 'holds', 'does not hold')
+    ('holds only if', 'holds', 'does not hold')
     """
     s = _checks.real("saving", saving, low=-1e6, high=1.0)
     c = _checks.real("claimed", claimed, low=0.0, high=1.0, low_open=True)
@@ -198,7 +199,7 @@ ISOLATION_PRINCIPLES = (
      "mechanism": "Nitro System design: no operator access path to instance memory; keys in KMS HSMs",
      "conditions": "holds only as far as AWS's own design, firmware and HSMs behave as documented",
      "root_of_trust": "AWS itself: the Nitro hypervisor's attestation signing key and the KMS HSMs",
-     "verdict": "holds only under a stated assumption",
+     "verdict": "holds only if",
      "why": "a claim about AWS's own system, audited by third parties but not verifiable by the customer; "
             "attestation proves what ran, signed by AWS, not that AWS cannot look"},
     {"principle": "2. customers can isolate AI data from their own users and software",
@@ -206,13 +207,13 @@ ISOLATION_PRINCIPLES = (
      "conditions": "only while the key policy pins PCR0 (and PCR8), the enclave is not in debug mode, and no "
                    "administrator can change the policy or grant kms:Decrypt without the attestation condition",
      "root_of_trust": "AWS Nitro Enclaves Root-G1 certificate and KMS",
-     "verdict": "holds only under a stated assumption",
+     "verdict": "holds only if",
      "why": "the mechanism is real and checkable (this notebook verifies a real document), but an administrator "
             "with kms:PutKeyPolicy or CreateGrant can remove the condition"},
     {"principle": "3. communications between accelerators are protected",
      "mechanism": "encryption in the network card (Nitro), not host cores",
      "conditions": "described in the article as announced plans, not a shipped, documented mechanism",
      "root_of_trust": "AWS (the Nitro cards and their keys)",
-     "verdict": "not checkable from public data",
+     "verdict": "cannot be checked",
      "why": "announced plans at the time of the article; nothing to verify yet"},
 )
