@@ -391,3 +391,24 @@ def test_cabundle_variants_are_refused(op, i, j):
 def test_swapped_signing_certificate_is_refused(cert):
     p = dict(BASE, certificate=cert)
     assert isinstance(refused(forge.document(KEY, cbor2.dumps(p))), en.AttestationError)
+
+
+# --- 7. the 1,024-byte bound (the user guide's CDDL) in mint_attestation and the nonce argument --
+
+@pytest.mark.parametrize("field", ["public_key", "user_data", "nonce"])
+def test_mint_accepts_1024_bytes_and_refuses_1025(field):
+    pki = en.TestPKI(start=NOW)
+    doc = en.mint_attestation(pki, {0: bytes(48)}, **{field: b"x" * 1024})
+    assert en.verify_attestation(doc, pki.root_pem, at=NOW + dt.timedelta(minutes=1))[field] == b"x" * 1024
+    with pytest.raises(ValueError, match=field):
+        en.mint_attestation(pki, {0: bytes(48)}, **{field: b"x" * 1025})
+
+
+def test_the_expected_nonce_may_have_1024_bytes_and_no_more():
+    pki = en.TestPKI(start=NOW)
+    nonce = b"n" * 1024
+    doc = en.mint_attestation(pki, {0: bytes(48)}, nonce=nonce)
+    at = NOW + dt.timedelta(minutes=1)
+    assert en.verify_attestation(doc, pki.root_pem, at=at, nonce=nonce)["nonce"] == nonce
+    with pytest.raises(ValueError, match="nonce"):
+        en.verify_attestation(doc, pki.root_pem, at=at, nonce=nonce + b"n")
