@@ -32,6 +32,10 @@ def test_the_corpus_is_there_and_spans_both_wire_forms():
     assert len(CORPUS) == 6
     first_bytes = {cbor2.loads(en.load_document(p))[2][:1] for p in CORPUS}
     assert first_bytes == {b"\xa9", b"\xbf"}                    # definite (9 entries) and indefinite
+    # what notebook 03, section 5, says of this corpus (read from the documents' own payloads)
+    payloads = [cbor2.loads(cbor2.loads(en.load_document(p))[2]) for p in CORPUS]
+    assert sum(p.get("public_key", b"") is None for p in payloads) == 2
+    assert max(len(p["user_data"] or b"") for p in payloads) == 746 > 512
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
