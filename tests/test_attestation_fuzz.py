@@ -86,10 +86,9 @@ tagged = st.builds(cbor2.CBORTag, st.sampled_from([0, 1, 2, 3, 18, 24, 32, 55799
 
 def spec_valid(field, value):
     """Would this value be acceptable for the field under the format's own rules?"""
-    if field in ("public_key",):
-        return isinstance(value, bytes) and len(value) <= 1024
-    if field in ("user_data", "nonce"):
-        return isinstance(value, bytes) and len(value) <= 512
+    if field in ("public_key", "user_data", "nonce"):
+        # the user guide's CDDL: bytes .size (0..1024); the hypervisor writes an unset field as null
+        return value is None or (isinstance(value, bytes) and len(value) <= 1024)
     return False        # the other fields are pinned by the chain, the freshness window or the format
 
 
@@ -221,8 +220,23 @@ def _variant(kind, index, size):
         return payload_bytes(entries + [(key, value)])
     if kind == "duplicate key, other value":
         return payload_bytes(entries + [(enc("nonce"), enc(b"other nonce"))])
-    if kind == "indefinite map":
-        return payload_bytes(entries, b"\xbf") + b"\xff"
+    if kind == "indefinite map, duplicate key":
+        return payload_bytes(entries + [(key, value)], b"\xbf") + b"\xff"
+    if kind == "indefinite map, break after a key":
+        return payload_bytes(entries, b"\xbf") + key + b"\xff"
+    if kind == "indefinite map, no break":
+        return payload_bytes(entries, b"\xbf")
+    if kind == "indefinite map, trailing item":
+        return payload_bytes(entries, b"\xbf") + b"\xff\x00"
+    if kind == "indefinite map, two breaks":
+        return payload_bytes(entries, b"\xbf") + b"\xff\xff"
+    if kind in ("indefinite pcrs map", "indefinite cabundle array"):
+        name, opener = ("pcrs", b"\xbf") if kind == "indefinite pcrs map" else ("cabundle", b"\x9f")
+        inner = BASE[name]
+        body = (b"".join(enc(k) + enc(v) for k, v in inner.items()) if name == "pcrs"
+                else b"".join(enc(v) for v in inner))
+        entries = [(k, opener + body + b"\xff" if cbor2.loads(k) == name else v) for k, v in entries]
+        return payload_bytes(entries, [None, b"\xbf"][size % 2]) + (b"\xff" if size % 2 else b"")
     if kind == "long map head":
         return payload_bytes(entries, head(5, len(entries), size))
     if kind == "long key head":
@@ -254,7 +268,10 @@ def _variant(kind, index, size):
     raise AssertionError(kind)
 
 
-PAYLOAD_KINDS = ["duplicate key", "duplicate key, other value", "indefinite map", "long map head", "long key head",
+PAYLOAD_KINDS = ["duplicate key", "duplicate key, other value", "long map head", "long key head",
+                 "indefinite map, duplicate key", "indefinite map, break after a key", "indefinite map, no break",
+                 "indefinite map, trailing item", "indefinite map, two breaks", "indefinite pcrs map",
+                 "indefinite cabundle array",
                  "tag around a value", "timestamp as float", "timestamp as bignum", "indefinite text key",
                  "undefined / simple value", "trailing item"]
 
@@ -265,6 +282,31 @@ def test_payload_encoding_variants_are_refused_even_when_signed(kind, index, siz
     payload = _variant(kind, index, size)
     result = refused(forge.document(KEY, payload))
     assert isinstance(result, en.AttestationError) and result.check == "payload", (kind, str(result))
+
+
+def test_an_indefinite_length_payload_map_verifies_when_signed():
+    """The form genuine documents have carried since about 2025 (data/nitro_attestation_2026-02-02.b64)."""
+    payload = payload_bytes(base_entries(), b"\xbf") + b"\xff"
+    result = refused(forge.document(KEY, payload))
+    assert isinstance(result, dict) and result["nonce"] == BASE["nonce"]
+
+
+@pytest.mark.parametrize("field", ["public_key", "user_data", "nonce"])
+def test_a_null_optional_field_reads_as_absent(field):
+    assert refused(forge.document(KEY, cbor2.dumps({**BASE, field: None})))[field] is None
+
+
+@pytest.mark.parametrize("field", ["public_key", "user_data", "nonce"])
+@pytest.mark.parametrize("size, ok", [(0, True), (1024, True), (1025, False), (2048, False)])
+def test_optional_fields_are_bounded_at_1024_bytes(field, size, ok):
+    result = refused(forge.document(KEY, cbor2.dumps({**BASE, field: b"x" * size})))
+    assert isinstance(result, dict) if ok else result.check == "payload"
+
+
+@pytest.mark.parametrize("field", sorted(set(BASE) - {"public_key", "user_data", "nonce"}))
+def test_null_in_a_required_field_is_refused(field):
+    result = refused(forge.document(KEY, cbor2.dumps({**BASE, field: None})))
+    assert isinstance(result, en.AttestationError) and result.check == "payload"
 
 
 # --- 5. huge length heads and 6. deep nesting ----------------------------------------------------
@@ -349,3 +391,24 @@ def test_cabundle_variants_are_refused(op, i, j):
 def test_swapped_signing_certificate_is_refused(cert):
     p = dict(BASE, certificate=cert)
     assert isinstance(refused(forge.document(KEY, cbor2.dumps(p))), en.AttestationError)
+
+
+# --- 7. the 1,024-byte bound (the user guide's CDDL) in mint_attestation and the nonce argument --
+
+@pytest.mark.parametrize("field", ["public_key", "user_data", "nonce"])
+def test_mint_accepts_1024_bytes_and_refuses_1025(field):
+    pki = en.TestPKI(start=NOW)
+    doc = en.mint_attestation(pki, {0: bytes(48)}, **{field: b"x" * 1024})
+    assert en.verify_attestation(doc, pki.root_pem, at=NOW + dt.timedelta(minutes=1))[field] == b"x" * 1024
+    with pytest.raises(ValueError, match=field):
+        en.mint_attestation(pki, {0: bytes(48)}, **{field: b"x" * 1025})
+
+
+def test_the_expected_nonce_may_have_1024_bytes_and_no_more():
+    pki = en.TestPKI(start=NOW)
+    nonce = b"n" * 1024
+    doc = en.mint_attestation(pki, {0: bytes(48)}, nonce=nonce)
+    at = NOW + dt.timedelta(minutes=1)
+    assert en.verify_attestation(doc, pki.root_pem, at=at, nonce=nonce)["nonce"] == nonce
+    with pytest.raises(ValueError, match="nonce"):
+        en.verify_attestation(doc, pki.root_pem, at=at, nonce=nonce + b"n")

@@ -125,6 +125,66 @@ def test_real_document_verifies_as_of_its_timestamp():
     assert p["pcrs"][4] != bytes(48) and all(p["pcrs"][i] == bytes(48) for i in p["pcrs"] if i != 4)
 
 
+# the three genuine documents in data/, each with its own timestamp (ms) and what it shows
+GENUINE = {
+    "2022-07-26": (1658860752566, "i-0936512d5ae6ee91a-enc01823bcde8eb8a8a"),  # definite-length payload
+    "2024-07-16": (1721159587239, "i-059e862454f4a8d8f-enc0190a2f1964172e6"),  # nonce is CBOR null
+    "2026-02-02": (1770065027502, "i-0340e0cb833504eb6-enc019c12d31f78864d"),  # indefinite-length payload map
+}
+
+
+def _genuine(name):
+    ms, module_id = GENUINE[name]
+    at = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
+    return en.load_document(data_path(f"nitro_attestation_{name}.b64")), at, module_id
+
+
+@pytest.mark.parametrize("name", sorted(GENUINE))
+def test_every_genuine_document_verifies_at_its_own_time(name):
+    doc, at, module_id = _genuine(name)
+    p = en.verify_attestation(doc, ROOT, at=at)
+    assert p["module_id"] == module_id and p["timestamp"] == GENUINE[name][0]
+    assert hashlib.sha256(p["cabundle"][0]).hexdigest() == (
+        "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b")
+    with pytest.raises(en.AttestationError) as err:               # and only at its own time
+        en.verify_attestation(doc, ROOT, at=at + dt.timedelta(hours=4))
+    assert err.value.check == "validity"
+
+
+def test_the_genuine_documents_show_both_wire_forms():
+    """What the fixtures README says of them: 2026 has an indefinite-length payload map, 2024 a null
+    nonce, and each optional field comes back as None or bytes of at most the CDDL's 1,024."""
+    (d22, a22, _), (d24, a24, _), (d26, a26, _) = (_genuine(n) for n in sorted(GENUINE))
+    assert cbor2.loads(d26)[2][:1] == b"\xbf" and cbor2.loads(d26)[2][-1:] == b"\xff"
+    assert cbor2.loads(d22)[2][:1] == b"\xa9" and cbor2.loads(d24)[2][:1] == b"\xa9"
+    p24 = en.verify_attestation(d24, ROOT, at=a24)
+    assert p24["nonce"] is None and len(p24["public_key"]) == 130 and len(p24["user_data"]) == 32
+    p26 = en.verify_attestation(d26, ROOT, at=a26, nonce=en.verify_attestation(d26, ROOT, at=a26)["nonce"])
+    assert (len(p26["user_data"]), len(p26["nonce"]), len(p26["public_key"])) == (68, 20, 5)
+    with pytest.raises(en.AttestationError) as err:               # a null nonce is not the expected nonce
+        en.verify_attestation(d24, ROOT, at=a24, nonce=b"n" * 20)
+    assert err.value.check == "nonce"
+
+
+#: bits flipped per genuine document: every framing bit, plus an even stride through the rest
+#: (all ~36,000 bits of each document would take minutes: each refusal can cost 5 ECDSA checks)
+SAMPLED_BITS = 700
+
+
+@pytest.mark.parametrize("name", sorted(GENUINE))
+def test_one_flipped_bit_anywhere_in_a_genuine_document_is_refused(name):
+    doc, at, _ = _genuine(name)
+    n_bits = len(doc) * 8
+    covered = _covered_ranges(doc)
+    framing = [8 * i + b for i in range(len(doc)) if not any(i in r for r in covered) for b in range(8)]
+    stride = n_bits // SAMPLED_BITS
+    for pos in sorted(set(framing) | set(range(stride // 2, n_bits, stride))):
+        bad = bytearray(doc)
+        bad[pos // 8] ^= 1 << (pos % 8)
+        with refuses():
+            en.verify_attestation(bytes(bad), ROOT, at=at)
+
+
 def test_root_as_der_and_tagged_document():
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization

@@ -27,20 +27,31 @@ cap                         value        real document (data/) and why
                                          each entry costs one signature check (about 1 ms).
 :data:`MAX_CERT_BYTES`      2,048 B      largest 793 B. The format says 1..1,024 B; 2,048 keeps the
                                          real certificates far below the cap while bounding parsing.
-:data:`MAX_USER_BYTES`      512 B        nonce 20 B, user_data 32 B (the format's own limit).
-:data:`MAX_PUBLIC_KEY`      1,024 B      0 B (the format's own limit).
+:data:`MAX_USER_BYTES`      1,024 B      nonce null..20 B, user_data 32..68 B. The user guide's CDDL:
+                                         ``user_data = bytes .size (0..1024)``, with ``nonce`` typed
+                                         alike (the nsm-api README's 512 is an older figure).
+:data:`MAX_PUBLIC_KEY`      1,024 B      0..130 B (the same CDDL type).
 :data:`MAX_CBOR_DEPTH`      8 levels     3 (outer array, payload map, pcrs map / cabundle array).
 ==========================  ===========  ==============================================================
 
 Two decisions about encodings, both deliberate:
 
-* **Non-canonical CBOR is refused.** The outer array is not signed, so a verifier that accepted
-  longer-than-needed length heads, indefinite lengths, tags (other than COSE_Sign1's tag 18),
-  floats, duplicate map keys or trailing bytes would accept many byte strings for one signed
-  content, and parsers that disagree on such inputs are a classic way past a verifier. The Nitro
-  Secure Module writes preferred (shortest-form, definite-length) serialization (RFC 8949 section
-  4.1), and the real document uses nothing else, so refusing the rest costs nothing. Map keys need
-  not be sorted (the real payload is not).
+* **Non-canonical CBOR is refused, with one exception that genuine documents need.** The outer
+  array is not signed, so a verifier that accepted longer-than-needed length heads, indefinite
+  lengths, tags (other than COSE_Sign1's tag 18), floats, duplicate map keys or trailing bytes would
+  accept many byte strings for one signed content, and parsers that disagree on such inputs are a
+  classic way past a verifier. The exception: since about 2025 the Nitro hypervisor writes the
+  *payload map itself* with an indefinite length (``0xbf ... 0xff``). The payload's exact bytes are
+  what the signature covers, so that form proves and hides nothing; it is accepted for the payload
+  map only. Everything nested in it (the ``pcrs`` map, the ``cabundle`` array, every string) and
+  all of the COSE framing must still be definite-length and shortest-form, because every genuine
+  document seen (2022-2026, ``data/``) is. Duplicate keys, a break between a key and its value,
+  trailing bytes, tags, depth and size are refused inside an indefinite map as in a definite one.
+  Map keys need not be sorted (the real payloads are not).
+* **Null optional fields are read as absent.** The user guide's prose says that no field content
+  can be null; the hypervisor nevertheless writes an unset ``nonce``, ``user_data`` or
+  ``public_key`` as CBOR null (``data/nitro_attestation_2024-07-16.b64``). They come back as None,
+  exactly as an absent field does. Null anywhere else is refused.
 * **ECDSA high-S signatures are accepted.** For every valid signature (r, s), (r, n - s) is valid
   too. Some systems accept only the "low-S" half; the Nitro Secure Module does not normalize, and the
   real document's own s is in the high half, so refusing high-S would refuse genuine documents. The
@@ -56,6 +67,9 @@ can be refused. Nothing minted here is trusted by AWS; the test keys are labelle
 References
 ----------
 aws-nitro-enclaves-nsm-api, docs/attestation_process.md (format, limits, chain rules).
+AWS Nitro Enclaves User Guide, "Verifying the root of trust", attestation document specification
+(CDDL ``bytes .size (0..1024)`` for ``public_key``, ``user_data``, ``nonce``):
+https://docs.aws.amazon.com/enclaves/latest/user/verify-root.html
 RFC 8152 (COSE), RFC 8949 (CBOR), RFC 5280 section 4.2.1.3 and 4.2.1.9 (KeyUsage, BasicConstraints),
 SEC 1 v2 section 4.1.4 (ECDSA verification).
 """
@@ -67,6 +81,7 @@ import binascii
 import datetime as _dt
 import hmac
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +109,9 @@ P384_ORDER = int("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372d
 MAX_DOCUMENT_BYTES = 32_768
 MAX_CABUNDLE = 8
 MAX_CERT_BYTES = 2_048
-MAX_USER_BYTES = 512
+#: Bound on ``user_data`` and ``nonce``: the user guide's CDDL, ``bytes .size (0..1024)``.
+MAX_USER_BYTES = 1_024
+#: Bound on ``public_key``: the same CDDL type as ``user_data`` and ``nonce``.
 MAX_PUBLIC_KEY = 1_024
 MAX_MODULE_ID = 256
 MAX_CBOR_DEPTH = 8
@@ -129,16 +146,21 @@ def _fail(check: str, reason: str):
 # A strict CBOR scanner: well-formed, preferred serialization, bounded, before any decoding
 # --------------------------------------------------------------------------------------------
 
-def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = False) -> None:
-    """Refuse anything but one definite-length, shortest-form CBOR item spanning all of ``data``.
+def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = False,
+               allow_indefinite_map: bool = False) -> None:
+    """Refuse anything but one well-formed, shortest-form CBOR item spanning all of ``data``.
 
-    Refused (each with ``check``): truncation, trailing bytes, indefinite lengths, reserved or
-    non-minimal length heads, lengths beyond the data, tags (except tag 18 first, where allowed),
-    floats and simple values other than false/true/null, map keys that are not integers or text,
-    duplicate map keys, nesting deeper than :data:`MAX_CBOR_DEPTH`. Work is linear in ``len(data)``.
+    Refused (each with ``check``): truncation, trailing bytes, indefinite lengths (except, where
+    ``allow_indefinite_map``, for the outermost item being a map, as the Nitro hypervisor writes the
+    payload), reserved or non-minimal length heads, lengths beyond the data, a break where no
+    indefinite map is open or between a map key and its value, tags (except tag 18 first, where
+    allowed), floats and simple values other than false/true/null, map keys that are not integers
+    or text, duplicate map keys, nesting deeper than :data:`MAX_CBOR_DEPTH`. Work is linear in
+    ``len(data)``.
     """
     n, pos = len(data), 0
-    stack: list[list] = []          # frames: [items left, is_map, keys seen, next item is a key]
+    # frames: [items left (-1: indefinite, ends at a break), is_map, keys seen, next item is a key]
+    stack: list[list] = []
     first = True
     while True:
         if stack and stack[-1][0] == 0:
@@ -149,11 +171,20 @@ def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = Fal
         if pos >= n:
             _fail(check, f"{what} is truncated")
         frame = stack[-1] if stack else None
+        if frame is not None and frame[0] < 0 and data[pos] == 0xFF:
+            if frame[1] and not frame[3]:
+                _fail(check, f"{what} ends an indefinite-length map between a key and its value")
+            pos += 1
+            stack.pop()
+            if not stack:
+                break
+            continue
         is_key = frame is not None and frame[1] and frame[3]
         start = pos
         ib = data[pos]
         major, ai = ib >> 5, ib & 31
         pos += 1
+        indefinite = False
         if ai < 24:
             arg = ai
         elif ai < 28:
@@ -165,7 +196,11 @@ def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = Fal
             if arg < (24 if size == 1 else 1 << (4 * size)) and major != 7:
                 _fail(check, f"{what} uses a longer length head than needed (non-canonical)")
         elif ai == 31:
-            _fail(check, f"{what} uses an indefinite length (non-canonical)")
+            # genuine documents since about 2025 carry the payload map as 0xbf ... 0xff; nothing
+            # nested in it, and nothing in the COSE framing, is ever indefinite, so nothing else is
+            if not (allow_indefinite_map and major == 5 and frame is None and first):
+                _fail(check, f"{what} uses an indefinite length where only the payload map may")
+            indefinite, arg = True, 0
         else:
             _fail(check, f"{what} has a reserved additional-information value {ai}")
         if is_key and major not in (0, 1, 3):
@@ -184,7 +219,8 @@ def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = Fal
                 _fail(check, f"{what} declares a {arg}-byte string with {n - pos} bytes left")
             pos += arg
         if frame is not None:
-            frame[0] -= 1
+            if frame[0] > 0:
+                frame[0] -= 1
             if frame[1]:
                 if frame[3]:
                     key = data[start:pos]
@@ -197,7 +233,7 @@ def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = Fal
                 _fail(check, f"{what} has {n - pos} trailing bytes after the CBOR item")
             return
         if major in (4, 5):
-            count = arg * (2 if major == 5 else 1)
+            count = -1 if indefinite else arg * (2 if major == 5 else 1)
             if count > n - pos:                    # every item takes at least one byte
                 _fail(check, f"{what} declares {count} items with {n - pos} bytes left")
             if len(stack) >= MAX_CBOR_DEPTH:
@@ -210,8 +246,9 @@ def _scan_cbor(data: bytes, what: str, check: str, *, allow_cose_tag: bool = Fal
         _fail(check, f"{what} has {n - pos} trailing bytes after the CBOR item")
 
 
-def _cbor_strict(data: bytes, what: str, check: str, *, allow_cose_tag: bool = False) -> Any:
-    _scan_cbor(data, what, check, allow_cose_tag=allow_cose_tag)
+def _cbor_strict(data: bytes, what: str, check: str, *, allow_cose_tag: bool = False,
+                 allow_indefinite_map: bool = False) -> Any:
+    _scan_cbor(data, what, check, allow_cose_tag=allow_cose_tag, allow_indefinite_map=allow_indefinite_map)
     try:
         return cbor2.loads(data)
     except Exception as exc:  # e.g. text that is not UTF-8
@@ -286,7 +323,7 @@ def _check_protected(protected: bytes) -> None:
 
 
 def _check_payload(payload_bytes: bytes) -> dict:
-    p = _cbor_strict(payload_bytes, "payload", "payload")
+    p = _cbor_strict(payload_bytes, "payload", "payload", allow_indefinite_map=True)
     if not isinstance(p, Mapping):
         _fail("payload", "payload must be a CBOR map")
     unknown = [k for k in p if k not in _PAYLOAD_KEYS]
@@ -321,9 +358,10 @@ def _check_payload(payload_bytes: bytes) -> dict:
     out = {}
     for key, cap in (("public_key", MAX_PUBLIC_KEY), ("user_data", MAX_USER_BYTES), ("nonce", MAX_USER_BYTES)):
         value = p.get(key)
-        if key in p and (not isinstance(value, bytes) or len(value) > cap):
-            # the format says "no field content can be null": an optional field is absent or bytes
-            _fail("payload", f"{key} must be absent or a byte string of at most {cap} bytes")
+        # the user guide's prose says no field content can be null, but the hypervisor writes an
+        # unset optional field as null: absent, null and bytes are accepted, nothing else
+        if value is not None and (not isinstance(value, bytes) or len(value) > cap):
+            _fail("payload", f"{key} must be absent, null or a byte string of at most {cap} bytes")
         out[key] = value
     return {"module_id": p["module_id"], "timestamp": p["timestamp"], "digest": p["digest"], "pcrs": pcrs,
             "certificate": p["certificate"], "cabundle": list(p["cabundle"]), **out}
@@ -331,13 +369,18 @@ def _check_payload(payload_bytes: bytes) -> dict:
 
 def _load_der(der: bytes, what: str) -> x509.Certificate:
     """Parse a DER certificate and touch every field the checks use (the library parses lazily);
-    only ECDSA P-384 keys signed with ECDSA-SHA384 are accepted, as in the real chain."""
+    only ECDSA P-384 keys signed with ECDSA-SHA384 are accepted, as in the real chain. A certificate
+    that the library parses only with a warning (a non-positive serial number, say: RFC 5280 forbids
+    it and no genuine one has it) is refused too."""
     try:
-        cert = x509.load_der_x509_certificate(der)
-        cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
-        cert.not_valid_before_utc, cert.not_valid_after_utc
-        key, sig_oid = cert.public_key(), cert.signature_algorithm_oid
-        exts = list(cert.extensions)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            cert = x509.load_der_x509_certificate(der)
+            cert.serial_number
+            cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+            cert.not_valid_before_utc, cert.not_valid_after_utc
+            key, sig_oid = cert.public_key(), cert.signature_algorithm_oid
+            exts = list(cert.extensions)
     except Exception as exc:
         _fail("certificates", f"{what} is not a well-formed DER X.509 certificate ({type(exc).__name__})")
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp384r1":
@@ -504,7 +547,7 @@ def verify_attestation(document: bytes, root_certificate: bytes, *, at: _dt.date
         PCR index (0..31) to value, each 48 bytes or 96 hex characters (nothing else: ``{0: 48}``
         is a TypeError, not 48 zero bytes); compared in constant time.
     nonce : bytes, optional
-        The nonce the document must carry (1..512 bytes).
+        The nonce the document must carry (1..1,024 bytes, :data:`MAX_USER_BYTES`).
     freshness : timedelta
         Largest allowed distance between the document's timestamp and ``at``, either way
         (default :data:`DEFAULT_FRESHNESS`, 5 minutes: a genuine document is used seconds after
@@ -514,7 +557,8 @@ def verify_attestation(document: bytes, root_certificate: bytes, *, at: _dt.date
     -------
     dict
         ``module_id``, ``timestamp`` (ms), ``digest``, ``pcrs`` ({int: bytes}), ``certificate``,
-        ``cabundle``, ``public_key``, ``user_data``, ``nonce`` (the last three None when absent).
+        ``cabundle``, ``public_key``, ``user_data``, ``nonce`` (the last three None when absent
+        or CBOR null).
 
     Raises
     ------
@@ -726,7 +770,7 @@ def mint_attestation(pki: TestPKI, pcrs: dict[int, bytes], *, public_key: bytes 
     public_key : bytes, optional
         DER SubjectPublicKeyInfo of the enclave's key (what KMS encrypts to), at most 1,024 bytes.
     nonce, user_data : bytes, optional
-        At most 512 bytes each. Fields left at None are omitted, as the format requires.
+        At most 1,024 bytes each (:data:`MAX_USER_BYTES`). Fields left at None are omitted.
     timestamp : datetime, optional
         Timezone-aware, after 1970. Default: ``pki.start`` plus one minute.
     module_id : str

@@ -1,5 +1,5 @@
-"""Exercises of notebook 03 (enclave cryptography): the relay, AAD, PCRs, attestation, key policy,
-brute force and line-rate encryption.
+"""Exercises of notebook 03 (enclave cryptography): the relay, AAD, PCRs, attestation, the wire
+forms of genuine documents, key policy, brute force and line-rate encryption.
 
 Each answer is computed by the function beside it, from the exercise's parameters and
 :mod:`infralab.enclave`; :meth:`~infralab.exercises.Exercise.solution` prints that function's
@@ -12,15 +12,15 @@ Examples
 >>> from infralab import exercises
 >>> ex = exercises.load("03")
 >>> sorted(ex)
-[1, 2, 3, 4, 5, 6, 7]
+[1, 2, 3, 4, 5, 6, 7, 8]
 
 The answers agree with the analysis (not with numbers copied from the code's output):
 
 >>> ex[3].answer()                  # a kernel edit moves PCR0 and PCR1, never PCR2
 (True, True, False, 'PCR2')
->>> ex[6].answer() == math.floor(math.log2(4e7 * 3600))
+>>> ex[7].answer() == math.floor(math.log2(4e7 * 3600))
 True
->>> ex[7].answer() == (math.ceil(50e9 / 2e9), math.ceil(50e9 / 8.5e9))   # 400 Gb/s = 50 GB/s
+>>> ex[8].answer() == (math.ceil(50e9 / 2e9), math.ceil(50e9 / 8.5e9))   # 400 Gb/s = 50 GB/s
 True
 """
 
@@ -140,7 +140,37 @@ def flipped_pcr_refused_by(pcr: int = 4, byte_index: int = 0) -> str:
     return "accepted"
 
 
-# --- Exercise 5: a second condition, and PCR2 alone --------------------------------------------
+# --- Exercise 5: the spec and the wire ----------------------------------------------------------
+
+def _genuine(name: str) -> tuple[bytes, dt.datetime]:
+    doc = en.load_document(data_path(f"nitro_attestation_{name}.b64"))
+    ms = cbor2.loads(cbor2.loads(doc)[2])["timestamp"]
+    return doc, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
+
+
+def wire_forms(expected_nonce: bytes = bytes(20)) -> tuple[str, bool]:
+    """(the check that refuses the 2026 document once its indefinite-length payload is re-encoded
+    as a definite-length map with the same content, is the 2024 document (null nonce) accepted when
+    the verifier is told to expect ``expected_nonce``?)."""
+    root = data_path("aws_nitro_enclaves_root_g1.pem").read_bytes()
+    doc, when = _genuine("2026-02-02")
+    prot, unprot, body, sig = cbor2.loads(doc)
+    definite = cbor2.dumps([prot, unprot, cbor2.dumps(cbor2.loads(body)), sig])   # same content
+    try:
+        en.verify_attestation(definite, root, at=when)
+        refused_by = "accepted"
+    except en.AttestationError as err:
+        refused_by = err.check
+    doc24, when24 = _genuine("2024-07-16")
+    try:
+        en.verify_attestation(doc24, root, at=when24, nonce=expected_nonce)
+        accepted = True
+    except en.AttestationError:
+        accepted = False
+    return refused_by, accepted
+
+
+# --- Exercise 6: a second condition, and PCR2 alone --------------------------------------------
 
 def pcr2_condition(kernel: bytes = _KERNEL, init: bytes = _INIT, application: bytes = _APP,
                    impostor_application: bytes = b"model-server v1.0 + exfiltration",
@@ -167,7 +197,7 @@ def pcr2_condition(kernel: bytes = _KERNEL, init: bytes = _INIT, application: by
             outcome(pcr2_only, patched) == "released")
 
 
-# --- Exercise 6: how many bits in one hour -----------------------------------------------------
+# --- Exercise 7: how many bits in one hour -----------------------------------------------------
 
 def bits_in_an_hour(keys_per_second: float = 4e7, hours: float = 1.0) -> int:
     """The largest whole number of unknown key bits whose every key this machine tries in ``hours``."""
@@ -179,7 +209,7 @@ def bits_in_an_hour(keys_per_second: float = 4e7, hours: float = 1.0) -> int:
     return bits
 
 
-# --- Exercise 7: line rate with packet-sized messages ------------------------------------------
+# --- Exercise 8: line rate with packet-sized messages ------------------------------------------
 
 def cores_for_packets(rate_1500: float = 2e9, rate_9000: float = 8.5e9,
                       link_gbps: float = 400.0) -> tuple[int, int]:
@@ -263,10 +293,11 @@ EXERCISES = [
         compute=flipped_pcr_refused_by,
         params={"pcr": 4, "byte_index": 0},
         hint_text=(
-            "Run it: `bad = with_payload(lambda p: p[\"pcrs\"].update({4: bytes([p[\"pcrs\"][4][0] ^ 1]) "
-            "+ p[\"pcrs\"][4][1:]}))`, then `en.verify_attestation(bad, root, at=when)` and read "
-            "`err.check`. Why can no earlier check notice? The payload is still well-formed and the "
-            "certificates are untouched."),
+            "Use `with_payload` to make the tampered document and verify it `at=when`; the refusal "
+            "names its check in `err.check`. Before you run it, predict: with no `expected_pcrs` "
+            "given, which of the checks in `en.CHECKS` ever looks at the PCR bytes, directly or "
+            "indirectly? Which part of the document was computed over every payload byte, and who "
+            "holds the key that made it?"),
         explanation=(
             "The document is refused by the `signature` check. The tampered payload is still "
             "well-formed CBOR with a 48-byte PCR4, the certificates and their chain are untouched and "
@@ -276,6 +307,27 @@ EXERCISES = [
     ),
     Exercise(
         number=5,
+        title="the wire forms of genuine documents",
+        kind=Parts((Choice((*en.CHECKS, "accepted")), Boolean()),
+                   labels=("re-encoded 2026 payload", "2024 document with an expected nonce")),
+        compute=wire_forms,
+        params={"expected_nonce": bytes(20)},
+        hint_text=(
+            "A tuple of two parts. (a) Re-encoding the payload map with a definite length keeps every "
+            "field and value: does it keep every byte? Which bytes does the COSE "
+            "`Sig_structure` contain? (b) What does the verifier compare a requested nonce with, and "
+            "what does the 2024 document carry in that field?"),
+        explanation=(
+            "(a) The `signature` check refuses it. The content is the same, but the signature covers "
+            "the payload's exact bytes (`Sig_structure` embeds them), and `0xbf ... 0xff` is not "
+            "`0xa9 ...`: a verifier must never re-encode before checking, and accepting the "
+            "indefinite form costs nothing, because a forger cannot re-sign any other form either. "
+            "(b) No: its nonce is CBOR null, which the verifier reads as absent, so a request for a "
+            "nonce fails the `nonce` check. Reading null as absent is lax only in what it accepts "
+            "as *no value*; it never turns a missing value into a matching one."),
+    ),
+    Exercise(
+        number=6,
         title="a second condition on PCR2, and PCR2 alone",
         kind=Parts((Choice(("released", "policy", "attestation.signature", "nonce")), Boolean(), Boolean())),
         compute=pcr2_condition,
@@ -283,11 +335,12 @@ EXERCISES = [
                 "impostor_application": b"model-server v1.0 + exfiltration",
                 "patched_kernel": b"linux 6.1.1 kernel"},
         hint_text=(
-            "Answer with a tuple of three parts. (a) Make a key with "
-            "`en.KeyPolicy(image_sha384=enclave.pcrs[0].hex(), pcrs={2: enclave.pcrs[2].hex()})` and "
-            "ask for a data key with `impostor.recipient()`: read `err.check`. (b) The same with "
-            "`pcrs={2: ...}` alone. (c) Build `en.ToyEnclave(b\"linux 6.1.1 kernel\", b\"init\", "
-            "b\"model-server v1.0\", pki)` and ask again under the condition on the third PCR alone."),
+            "A tuple of three parts. Start from exercise 3: which sections does each PCR hash? "
+            "(a) The impostor changed only its application: which of PCR0 and PCR2 does that move, "
+            "and which step of the key service compares PCRs with the key's conditions? The option "
+            "names are the `check` values that `KMSAccessDenied` carries. (b) Does the condition on "
+            "the application's PCR see the impostor's change? (c) Does a kernel patch move the "
+            "application's PCR?"),
         explanation=(
             "(a) Nothing changes for the impostor: it is still denied by the key `policy` check (its "
             "PCR0 already differs, and its PCR2 differs too). (b) PCR2 alone still denies it, because "
@@ -298,7 +351,7 @@ EXERCISES = [
             "no longer pinned."),
     ),
     Exercise(
-        number=6,
+        number=7,
         title="how many unknown key bits this machine searches in one hour",
         kind=Number(unit="bits", rtol=0.02),
         compute=bits_in_an_hour,
@@ -315,7 +368,7 @@ EXERCISES = [
             "(about 90) doublings."),
     ),
     Exercise(
-        number=7,
+        number=8,
         title="cores for 400 Gb/s with packet-sized messages",
         kind=Parts((Number(unit="cores", rtol=0.02), Number(unit="cores", rtol=0.02)),
                    labels=("1,500-byte packets", "9,000-byte packets")),
