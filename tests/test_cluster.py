@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infralab import chips, thermal
+from infralab import chips, network, thermal
 from infralab import cluster as cl
 
-N, D = 174.6e9, 300e9          # GPT-3 (facts.md section 4)
+N, D = 174.6e9, 300e9          # GPT-3 (docs/references.md section 4)
 BASE = dict(mfu=0.4, pue=1.15, grid_g_per_kwh=400.0)
 
 
@@ -45,7 +45,7 @@ def test_cost_is_instance_hours_times_the_dated_price(date, price):
 
 @pytest.mark.parametrize("date", ["2025-05", "2025-06"])
 def test_price_date_honours_same_price_in(date):
-    # data/instances.csv dates trn1.32xlarge's $21.50 (facts.md section 4) to 2025 and lists 2025-05;2025-06
+    # data/instances.csv dates trn1.32xlarge's $21.50 (docs/references.md section 4) to 2025 and lists 2025-05;2025-06
     # in same_price_in, as chips.instances_for_period reads it
     r = cl.evaluate("trn1.32xlarge", 500, N, D, price_date=date, **BASE)
     assert r["assumptions"]["usd_per_hour"]["value"] == 21.50
@@ -157,7 +157,7 @@ def test_cooling_inputs_are_recorded_and_checked():
 def test_racks_equal_first_fit_decreasing_placement(inst, n):
     r = cl.evaluate(inst, n, N, D, **BASE)
     d = r["derived"]
-    server_w = d["chip_power_w"] * (d["n_chips"] // n) + 2000.0     # peak: chips at TDP plus the host
+    server_w = d["server_peak_w"]                                    # the published system maximum, or chips x TDP + host
     liquid = r["cooling"] == "liquid"
     cap = 120e3 if liquid else 25e3
     placed = thermal.place_servers(np.full(n, server_w), np.full(n, liquid), 0 if liquid else n, n if liquid else 0,
@@ -376,3 +376,58 @@ def test_effective_latency_is_checked_and_matches_the_closed_form():
                      (dict(latency_s=1.7e308, rto_s=1.7e308, loss_prob=1.0), "latency_s and rto_s")]:
         with pytest.raises((ValueError, TypeError), match=name):
             cl.effective_latency(**{"latency_s": 8e-6, "loss_prob": 0.01, "n_messages": 8, "rto_s": 30e-6, **kw})
+
+
+# --- server power: published whole-system maxima (data/measurements.csv) ------------------------
+
+def test_server_power_default_reproduces_the_published_system_maximum():
+    from infralab.measurements import load_measurements, relative_error
+    m = load_measurements()
+    for inst, n, key in (("p5.48xlarge", 2500, "dgx_h100_max_power"), ("p4d.24xlarge", 500, "dgx_a100_max_power"),
+                         ("p5en.48xlarge", 100, "dgx_h200_max_power")):
+        r = cl.evaluate(inst, n, N, D, **BASE)
+        assert m[key].unit == "kW"
+        assert abs(relative_error(r["derived"]["server_peak_w"] / 1e3, m[key].value)) < 0.01
+        assert key in r["assumptions"]["server_kw"]["source"]
+        assert r["derived"]["server_power"] == "measured"
+
+
+def test_server_power_tdp_is_chips_times_tdp_plus_host_and_under_counts():
+    # H100 SXM TDP 700 W (data/chips.csv): 8 x 700 + 2000 = 7,600 W, below DGX H100's 10.2 kW maximum
+    r = cl.evaluate("p5.48xlarge", 2500, N, D, **BASE, server_power="tdp")
+    assert r["derived"]["server_peak_w"] == pytest.approx(8 * 700.0 + 2000.0)
+    assert r["racks"] == math.ceil(2500 / (25_000 // 7600))            # 3 servers per 25 kW air rack
+    assert cl.evaluate("p5.48xlarge", 2500, N, D, **BASE)["racks"] == math.ceil(2500 / (25_000 // 10_200))
+    # the average IT power: chips at 80% of TDP plus the host, or 80% of the system maximum
+    assert r["it_power_kw"] == pytest.approx(2500 * (8 * 700 * 0.8 + 2000) / 1e3)
+    assert cl.evaluate("p5.48xlarge", 2500, N, D, **BASE)["it_power_kw"] == pytest.approx(2500 * 10.2 * 0.8)
+
+
+def test_server_power_unpublished_falls_back_and_says_uncertain():
+    r = cl.evaluate("trn1.32xlarge", 10, N, D, **BASE)
+    assert r["derived"]["server_power"] == "tdp"
+    assert "uncertain" in r["assumptions"]["server_kw"]["source"]
+    assert cl.server_power_w("trn2.48xlarge") is None
+    assert cl.evaluate("trn1.32xlarge", 10, N, D, **BASE, server_kw=12.5)["derived"]["server_peak_w"] == 12_500.0
+    with pytest.raises(ValueError, match="server_power"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, server_power="nameplate")
+    with pytest.raises(ValueError, match="server_kw"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, server_kw=-1.0)
+    with pytest.raises(TypeError, match="instance"):
+        cl.server_power_w(5)
+
+
+# --- ECMP flows per path ----------------------------------------------------------------------
+
+def test_flows_per_path_is_passed_to_the_path_models_and_evens_out_hashing():
+    one = cl.evaluate("p5.48xlarge", 2500, N, D, **BASE, network="ecmp")["derived"]
+    many = cl.evaluate("p5.48xlarge", 2500, N, D, **BASE, network="ecmp", flows_per_path=16)["derived"]
+    assert one["flows_per_path"] == 1 and many["flows_per_path"] == 16
+    assert one["path_slowdown"] == network.simulate_ecmp(16, 16, 2000, seed=0, backend="cpu")["slowdown"]
+    assert many["path_slowdown"] == network.simulate_ecmp(16, 256, 2000, seed=0, backend="cpu")["slowdown"]
+    # balls into bins: more balls per bin bring the fullest bin closer to the mean (never below it)
+    assert 1.0 <= many["path_slowdown"] < one["path_slowdown"]
+    with pytest.raises(ValueError, match="flows_per_path"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, flows_per_path=0)
+    with pytest.raises(ValueError, match="flows_per_path"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, n_paths=64, flows_per_path=32)
