@@ -1,4 +1,4 @@
-"""infralab.cluster: exact relations, facts.md figures, invariants, the Monte Carlo against evaluate, bad input."""
+"""infralab.cluster: exact relations, sourced figures (docs/references.md), invariants, the Monte Carlo against evaluate, bad input."""
 
 import math
 
@@ -36,7 +36,7 @@ def test_co2_is_energy_times_grid_intensity(grid):
     assert r["energy_mwh"] == pytest.approx(r["it_power_kw"] * r["days"] * 24 * 1.15 / 1000, rel=1e-13)
 
 
-@pytest.mark.parametrize("date, price", [("2025-05", 98.32), ("2025-06", 55.04)])   # facts.md section 4
+@pytest.mark.parametrize("date, price", [("2025-05", 98.32), ("2025-06", 55.04)])   # docs/references.md section 4
 def test_cost_is_instance_hours_times_the_dated_price(date, price):
     r = ev(price_date=date)
     assert r["assumptions"]["usd_per_hour"]["value"] == price
@@ -72,7 +72,7 @@ def test_default_price_is_the_latest_date():
 
 
 def test_compute_days_is_6ND_over_peak_times_mfu():
-    # facts.md: GPT-3 is 3.14e23 FLOPs; p5.48xlarge has 8 H100 SXM at 989 dense BF16 TFLOP/s
+    # docs/references.md section 4: GPT-3 is 3.14e23 FLOPs; p5.48xlarge has 8 H100 SXM at 989 dense BF16 TFLOP/s
     r = ev(mfu=0.5)
     want = 6 * N * D / (2500 * 8 * 989e12 * 0.5) / 86400
     assert r["compute_days"] == pytest.approx(want, rel=1e-12)
@@ -138,7 +138,7 @@ def test_air_limit_solves_the_junction_chain():
     d = ev()["derived"]
     assert d["air_limit_w"] == pytest.approx(70 / (0.05 + 1 / 50), rel=1e-12)
     assert d["liquid_limit_w"] == pytest.approx(65 / (0.05 + 1 / 100), rel=1e-12)
-    assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (facts.md)
+    assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (docs/references.md)
     assert ev()["cooling"] == "air"                                # H100 700 W: p5 servers are air-cooled
     assert ev(air_fin_area_m2=0.1)["cooling"] == "liquid"          # a small heat sink cannot hold 700 W
     assert ev(chip_power_w=1050.0)["cooling"] == "liquid"          # above the air limit
@@ -167,7 +167,7 @@ def test_racks_equal_first_fit_decreasing_placement(inst, n):
 
 
 def test_encryption_cores_at_line_rate_count_both_directions():
-    # facts.md sections 1 and 3: an all-reduce sends and receives at line rate at once, and AES-GCM runs at
+    # docs/references.md sections 1 and 3: an all-reduce sends and receives at line rate at once, and AES-GCM runs at
     # about 4 GB/s per core each way, so the host encrypts the outgoing and decrypts the incoming bytes:
     # p4d 400 Gb/s = 50 GB/s each way -> (50 + 50) / 4 = 25 cores; p5 3,200 Gb/s = 400 GB/s -> 800 / 4 = 200
     assert ev("p4d.24xlarge", 500)["encryption_cores_per_node"] == 0            # the NIC encrypts
@@ -222,8 +222,8 @@ def test_every_assumption_is_listed_with_a_source():
     for key in list(cl.DEFAULTS) + ["mfu", "pue", "grid_g_per_kwh", "peak_flops_per_chip"]:
         assert key in a and a[key]["source"]
     assert a["usd_per_hour"] == {"value": 70.0, "source": "assumption (set by caller)"}
-    assert "not published" in a["chip_power_w"]["source"]             # Trainium2 TDP (facts.md)
-    assert a["efa_gbps"]["value"] == 3200                              # trn2.48xlarge (facts.md section 1)
+    assert "not published" in a["chip_power_w"]["source"]             # Trainium2 TDP (docs/references.md)
+    assert a["efa_gbps"]["value"] == 3200                              # trn2.48xlarge (docs/references.md section 1)
 
 
 # --- sample against evaluate --------------------------------------------------------------------

@@ -13,9 +13,11 @@
 * **cooling** (:mod:`infralab.thermal`): air or liquid from the junction-temperature chain
   :func:`~infralab.thermal.chain_temperature` with the course's one table of cooling assumptions,
   :data:`~infralab.thermal.COOLING` (notebook 02; its air heat sink is sized like the air-cooled
-  700-1,000 W systems that exist), racks from a per-rack
-  power and cooling cap (the first-fit-decreasing packing of
-  :func:`~infralab.thermal.place_servers` for identical servers).
+  700-1,000 W systems that exist), racks from a per-rack power and cooling cap (the
+  first-fit-decreasing packing of :func:`~infralab.thermal.place_servers` for identical servers),
+  with each server at its published whole-system maximum (:data:`SERVER_POWER`,
+  ``data/measurements.csv``), or chips x TDP + host with ``server_power="tdp"`` and where nothing is
+  published (Trainium: uncertain).
 * **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt and decrypt at line rate,
   :func:`~infralab.enclave.cores_for_line_rate` of both directions (an all-reduce sends and receives at
   line rate at once; the assumption ``crypto_directions=2``), at a fixed AES-GCM rate of 4 GB/s per
@@ -554,8 +556,8 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
         Grid carbon intensity, gCO2e/kWh, 0..2000 (coal is about 1000).
     **assumptions
         Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
-        ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
-        rack caps). ``price_date`` is a month ``YYYY-MM`` (a row counts when dated that month or when
+        ``"ecmp"``, ``flows_per_path``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism,
+        ``server_power`` = ``"measured"`` or ``"tdp"``, ``server_kw``, power, cooling and rack caps). ``price_date`` is a month ``YYYY-MM`` (a row counts when dated that month or when
         its ``same_price_in`` column lists it, as in :func:`infralab.chips.instances_for_period`) or
         the row's own date. An instance without a price in the table (``trn2.48xlarge``) needs
         ``usd_per_hour``; one without EFA bandwidth needs ``efa_gbps``.
