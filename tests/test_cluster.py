@@ -1,4 +1,4 @@
-"""infralab.cluster: exact relations, facts.md figures, invariants, the Monte Carlo against evaluate, bad input."""
+"""infralab.cluster: exact relations, sourced figures (docs/references.md), invariants, the Monte Carlo against evaluate, bad input."""
 
 import math
 
@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infralab import chips, thermal
+from infralab import chips, network, thermal
 from infralab import cluster as cl
 
-N, D = 174.6e9, 300e9          # GPT-3 (facts.md section 4)
+N, D = 174.6e9, 300e9          # GPT-3 (docs/references.md section 4)
 BASE = dict(mfu=0.4, pue=1.15, grid_g_per_kwh=400.0)
 
 
@@ -36,7 +36,7 @@ def test_co2_is_energy_times_grid_intensity(grid):
     assert r["energy_mwh"] == pytest.approx(r["it_power_kw"] * r["days"] * 24 * 1.15 / 1000, rel=1e-13)
 
 
-@pytest.mark.parametrize("date, price", [("2025-05", 98.32), ("2025-06", 55.04)])   # facts.md section 4
+@pytest.mark.parametrize("date, price", [("2025-05", 98.32), ("2025-06", 55.04)])   # docs/references.md section 4
 def test_cost_is_instance_hours_times_the_dated_price(date, price):
     r = ev(price_date=date)
     assert r["assumptions"]["usd_per_hour"]["value"] == price
@@ -45,7 +45,7 @@ def test_cost_is_instance_hours_times_the_dated_price(date, price):
 
 @pytest.mark.parametrize("date", ["2025-05", "2025-06"])
 def test_price_date_honours_same_price_in(date):
-    # data/instances.csv dates trn1.32xlarge's $21.50 (facts.md section 4) to 2025 and lists 2025-05;2025-06
+    # data/instances.csv dates trn1.32xlarge's $21.50 (docs/references.md section 4) to 2025 and lists 2025-05;2025-06
     # in same_price_in, as chips.instances_for_period reads it
     r = cl.evaluate("trn1.32xlarge", 500, N, D, price_date=date, **BASE)
     assert r["assumptions"]["usd_per_hour"]["value"] == 21.50
@@ -72,7 +72,7 @@ def test_default_price_is_the_latest_date():
 
 
 def test_compute_days_is_6ND_over_peak_times_mfu():
-    # facts.md: GPT-3 is 3.14e23 FLOPs; p5.48xlarge has 8 H100 SXM at 989 dense BF16 TFLOP/s
+    # docs/references.md section 4: GPT-3 is 3.14e23 FLOPs; p5.48xlarge has 8 H100 SXM at 989 dense BF16 TFLOP/s
     r = ev(mfu=0.5)
     want = 6 * N * D / (2500 * 8 * 989e12 * 0.5) / 86400
     assert r["compute_days"] == pytest.approx(want, rel=1e-12)
@@ -138,7 +138,7 @@ def test_air_limit_solves_the_junction_chain():
     d = ev()["derived"]
     assert d["air_limit_w"] == pytest.approx(70 / (0.05 + 1 / 50), rel=1e-12)
     assert d["liquid_limit_w"] == pytest.approx(65 / (0.05 + 1 / 100), rel=1e-12)
-    assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (facts.md)
+    assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (docs/references.md)
     assert ev()["cooling"] == "air"                                # H100 700 W: p5 servers are air-cooled
     assert ev(air_fin_area_m2=0.1)["cooling"] == "liquid"          # a small heat sink cannot hold 700 W
     assert ev(chip_power_w=1050.0)["cooling"] == "liquid"          # above the air limit
@@ -157,7 +157,7 @@ def test_cooling_inputs_are_recorded_and_checked():
 def test_racks_equal_first_fit_decreasing_placement(inst, n):
     r = cl.evaluate(inst, n, N, D, **BASE)
     d = r["derived"]
-    server_w = d["chip_power_w"] * (d["n_chips"] // n) + 2000.0     # peak: chips at TDP plus the host
+    server_w = d["server_peak_w"]                                    # the published system maximum, or chips x TDP + host
     liquid = r["cooling"] == "liquid"
     cap = 120e3 if liquid else 25e3
     placed = thermal.place_servers(np.full(n, server_w), np.full(n, liquid), 0 if liquid else n, n if liquid else 0,
@@ -167,7 +167,7 @@ def test_racks_equal_first_fit_decreasing_placement(inst, n):
 
 
 def test_encryption_cores_at_line_rate_count_both_directions():
-    # facts.md sections 1 and 3: an all-reduce sends and receives at line rate at once, and AES-GCM runs at
+    # docs/references.md sections 1 and 3: an all-reduce sends and receives at line rate at once, and AES-GCM runs at
     # about 4 GB/s per core each way, so the host encrypts the outgoing and decrypts the incoming bytes:
     # p4d 400 Gb/s = 50 GB/s each way -> (50 + 50) / 4 = 25 cores; p5 3,200 Gb/s = 400 GB/s -> 800 / 4 = 200
     assert ev("p4d.24xlarge", 500)["encryption_cores_per_node"] == 0            # the NIC encrypts
@@ -222,8 +222,8 @@ def test_every_assumption_is_listed_with_a_source():
     for key in list(cl.DEFAULTS) + ["mfu", "pue", "grid_g_per_kwh", "peak_flops_per_chip"]:
         assert key in a and a[key]["source"]
     assert a["usd_per_hour"] == {"value": 70.0, "source": "assumption (set by caller)"}
-    assert "not published" in a["chip_power_w"]["source"]             # Trainium2 TDP (facts.md)
-    assert a["efa_gbps"]["value"] == 3200                              # trn2.48xlarge (facts.md section 1)
+    assert "not published" in a["chip_power_w"]["source"]             # Trainium2 TDP (docs/references.md)
+    assert a["efa_gbps"]["value"] == 3200                              # trn2.48xlarge (docs/references.md section 1)
 
 
 # --- sample against evaluate --------------------------------------------------------------------
@@ -376,3 +376,58 @@ def test_effective_latency_is_checked_and_matches_the_closed_form():
                      (dict(latency_s=1.7e308, rto_s=1.7e308, loss_prob=1.0), "latency_s and rto_s")]:
         with pytest.raises((ValueError, TypeError), match=name):
             cl.effective_latency(**{"latency_s": 8e-6, "loss_prob": 0.01, "n_messages": 8, "rto_s": 30e-6, **kw})
+
+
+# --- server power: published whole-system maxima (data/measurements.csv) ------------------------
+
+def test_server_power_default_reproduces_the_published_system_maximum():
+    from infralab.measurements import load_measurements, relative_error
+    m = load_measurements()
+    for inst, n, key in (("p5.48xlarge", 2500, "dgx_h100_max_power"), ("p4d.24xlarge", 500, "dgx_a100_max_power"),
+                         ("p5en.48xlarge", 100, "dgx_h200_max_power")):
+        r = cl.evaluate(inst, n, N, D, **BASE)
+        assert m[key].unit == "kW"
+        assert abs(relative_error(r["derived"]["server_peak_w"] / 1e3, m[key].value)) < 0.01
+        assert key in r["assumptions"]["server_kw"]["source"]
+        assert r["derived"]["server_power"] == "measured"
+
+
+def test_server_power_tdp_is_chips_times_tdp_plus_host_and_under_counts():
+    # H100 SXM TDP 700 W (data/chips.csv): 8 x 700 + 2000 = 7,600 W, below DGX H100's 10.2 kW maximum
+    r = cl.evaluate("p5.48xlarge", 2500, N, D, **BASE, server_power="tdp")
+    assert r["derived"]["server_peak_w"] == pytest.approx(8 * 700.0 + 2000.0)
+    assert r["racks"] == math.ceil(2500 / (25_000 // 7600))            # 3 servers per 25 kW air rack
+    assert cl.evaluate("p5.48xlarge", 2500, N, D, **BASE)["racks"] == math.ceil(2500 / (25_000 // 10_200))
+    # the average IT power: chips at 80% of TDP plus the host, or 80% of the system maximum
+    assert r["it_power_kw"] == pytest.approx(2500 * (8 * 700 * 0.8 + 2000) / 1e3)
+    assert cl.evaluate("p5.48xlarge", 2500, N, D, **BASE)["it_power_kw"] == pytest.approx(2500 * 10.2 * 0.8)
+
+
+def test_server_power_unpublished_falls_back_and_says_uncertain():
+    r = cl.evaluate("trn1.32xlarge", 10, N, D, **BASE)
+    assert r["derived"]["server_power"] == "tdp"
+    assert "uncertain" in r["assumptions"]["server_kw"]["source"]
+    assert cl.server_power_w("trn2.48xlarge") is None
+    assert cl.evaluate("trn1.32xlarge", 10, N, D, **BASE, server_kw=12.5)["derived"]["server_peak_w"] == 12_500.0
+    with pytest.raises(ValueError, match="server_power"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, server_power="nameplate")
+    with pytest.raises(ValueError, match="server_kw"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, server_kw=-1.0)
+    with pytest.raises(TypeError, match="instance"):
+        cl.server_power_w(5)
+
+
+# --- ECMP flows per path ----------------------------------------------------------------------
+
+def test_flows_per_path_is_passed_to_the_path_models_and_evens_out_hashing():
+    one = cl.evaluate("p5.48xlarge", 2500, N, D, **BASE, network="ecmp")["derived"]
+    many = cl.evaluate("p5.48xlarge", 2500, N, D, **BASE, network="ecmp", flows_per_path=16)["derived"]
+    assert one["flows_per_path"] == 1 and many["flows_per_path"] == 16
+    assert one["path_slowdown"] == network.simulate_ecmp(16, 16, 2000, seed=0, backend="cpu")["slowdown"]
+    assert many["path_slowdown"] == network.simulate_ecmp(16, 256, 2000, seed=0, backend="cpu")["slowdown"]
+    # balls into bins: more balls per bin bring the fullest bin closer to the mean (never below it)
+    assert 1.0 <= many["path_slowdown"] < one["path_slowdown"]
+    with pytest.raises(ValueError, match="flows_per_path"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, flows_per_path=0)
+    with pytest.raises(ValueError, match="flows_per_path"):
+        cl.evaluate("p5.48xlarge", 10, N, D, **BASE, n_paths=64, flows_per_path=32)

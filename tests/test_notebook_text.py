@@ -1,8 +1,10 @@
 """Static checks of the notebooks' Markdown that nbval cannot see.
 
 JupyterLab renders text between two unescaped dollar signs as LaTeX, so a sentence such as
-"$1.69M against $1.63M" turns into italic math. The course writes no LaTeX with dollars, so every
-dollar sign in Markdown prose (outside code spans and fenced code) must be escaped as ``\\$``.
+"$1.69M against $1.63M" turns into italic math. Formulas are written as LaTeX math, ``$...$`` and
+``$$...$$`` (pandoc's rule for inline math: the opening ``$`` is followed by a non-space, the closing one
+follows a non-space and is not followed by a digit); every other dollar sign in Markdown prose (outside
+math, code spans and fenced code) is a literal one and must be escaped as ``\\$``.
 """
 
 import json
@@ -13,17 +15,21 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+_MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=\S)(?<!\\)\$(?!\d)", re.DOTALL)
 
 
 def unescaped_dollars(markdown: str) -> list[str]:
     """The unescaped ``$`` signs in ``markdown`` outside code, each with a little context."""
-    prose = _CODE.sub("", markdown)
+    prose = _MATH.sub("", _CODE.sub("", markdown))
     return [prose[max(0, m.start() - 20):m.end() + 15] for m in re.finditer(r"(?<!\\)\$", prose)]
 
 
 def test_the_check_finds_what_it_should():
     assert len(unescaped_dollars("costs $1.69M against $1.63M")) == 2
     assert unescaped_dollars(r"costs \$1.69M, `x = '$'`, and ```\nprint('$')\n```") == []
+    assert unescaped_dollars(r"about $6ND$ FLOPs, $N = 10^{11}$, and $$t = \frac{a}{b}$$") == []
+    assert len(unescaped_dollars("costs $5 and $6 more")) == 2
+    assert len(unescaped_dollars("from $1.69M to $5.97M")) == 2
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

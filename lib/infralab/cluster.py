@@ -13,13 +13,15 @@
 * **cooling** (:mod:`infralab.thermal`): air or liquid from the junction-temperature chain
   :func:`~infralab.thermal.chain_temperature` with the course's one table of cooling assumptions,
   :data:`~infralab.thermal.COOLING` (notebook 02; its air heat sink is sized like the air-cooled
-  700-1,000 W systems that exist), racks from a per-rack
-  power and cooling cap (the first-fit-decreasing packing of
-  :func:`~infralab.thermal.place_servers` for identical servers).
+  700-1,000 W systems that exist), racks from a per-rack power and cooling cap (the
+  first-fit-decreasing packing of :func:`~infralab.thermal.place_servers` for identical servers),
+  with each server at its published whole-system maximum (:data:`SERVER_POWER`,
+  ``data/measurements.csv``), or chips x TDP + host with ``server_power="tdp"`` and where nothing is
+  published (Trainium: uncertain).
 * **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt and decrypt at line rate,
   :func:`~infralab.enclave.cores_for_line_rate` of both directions (an all-reduce sends and receives at
   line rate at once; the assumption ``crypto_directions=2``), at a fixed AES-GCM rate of 4 GB/s per
-  core (facts.md section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this
+  core (docs/references.md section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this
   machine's measured rate). Fixed by default so that :func:`evaluate` is deterministic. The
   ``crypto_cores`` the host spares share encryption and decryption, so they cap each direction at
   ``crypto_cores x rate / crypto_directions``.
@@ -57,6 +59,7 @@ from numba import cuda, njit, prange
 from numba.core.extending import register_jitable
 
 from . import _checks, _rng, chips, network, thermal
+from . import measurements as _measurements
 from . import backend as _backend
 from .enclave import wire as _wire
 
@@ -75,16 +78,20 @@ MAX_INSTANCES = 1_000_000
 DEFAULTS: dict[str, tuple[Any, str]] = {
     "price_date": (None, "data/instances.csv: latest price date of the instance"),
     "usd_per_hour": (None, "data/instances.csv: on-demand price, us-east-1"),
-    "efa_gbps": (None, "data/instances.csv: EFA bandwidth (facts.md section 1)"),
+    "efa_gbps": (None, "data/instances.csv: EFA bandwidth (docs/references.md section 1)"),
     "chip_power_w": (None, "data/chips.csv: TDP"),
     "precision": ("bf16", "assumption: dense BF16 peak (data/chips.csv)"),
-    "latency_s": (8e-6, "assumption: 8 us, UltraCluster 2020 (AWS article, facts.md section 1)"),
+    "latency_s": (8e-6, "assumption: 8 us, UltraCluster 2020 (AWS article, docs/references.md section 1)"),
     "loss_prob": (0.0, "assumption: per-packet loss"),
     "rto_s": (30e-6, "assumption: SRD-like retransmit within microseconds (notebook 01)"),
-    "network": ("spraying", "assumption: EFA/SRD sprays packets over paths (facts.md section 1)"),
+    "network": ("spraying", "assumption: EFA/SRD sprays packets over paths (docs/references.md section 1)"),
     "n_paths": (16, "assumption: equal-cost paths between racks"),
+    "flows_per_path": (1, "assumption: flows the all-reduce opens per equal-cost path (ECMP hashes "
+                          "n_paths x flows_per_path flows onto n_paths paths; spraying splits each into 64 "
+                          "packets); 1 = one flow per path. More flows even out hashing: Meta reports up to "
+                          "40% from 16 flows per GPU pair (data/measurements.csv ecmp_16_flows_speedup)"),
     "encryption": ("nic", "assumption: the Nitro card encrypts at line rate"),
-    "aesgcm_Bps_per_core": (4e9, "facts.md section 3: AES-GCM about 4 GB/s per core (openssl speed)"),
+    "aesgcm_Bps_per_core": (4e9, "docs/references.md section 3: AES-GCM about 4 GB/s per core (openssl speed)"),
     "crypto_cores": (32, "assumption: host cores that can be spared for encryption and decryption together"),
     "crypto_directions": (2, "assumption: the all-reduce sends and receives at line rate at once (full duplex), "
                              "so CPU encryption needs cores to encrypt the outgoing and as many again to decrypt "
@@ -97,24 +104,79 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "bucket_bytes": (25e6, "PyTorch DDP default bucket, 25 MB (notebook 01)"),
     "overlap": (0.8, "assumption: share of compute that hides communication (notebook 01)"),
     "algorithm": ("tree", "assumption: NCCL-style logarithmic all-reduce across replicas"),
-    "power_fraction": (0.8, "assumption: average chip power as a fraction of TDP while training"),
-    "host_w_per_instance": (2000.0, "assumption: CPUs, memory, NICs and fans per instance, W"),
+    "server_power": ("measured", "assumption: 'measured' takes a server's maximum power from the closest "
+                                 "published whole system (SERVER_POWER, data/measurements.csv), where one "
+                                 "exists, and falls back to 'tdp' where none is published (Trainium: "
+                                 "uncertain); 'tdp' builds it as chips x TDP + host_w_per_instance"),
+    "server_kw": (None, "SERVER_POWER: whole-server maximum, kW (a value here overrides the table)"),
+    "power_fraction": (0.8, "assumption: average power while training as a fraction of the maximum (of "
+                            "the whole server's maximum when it is measured, of the chips' TDP in 'tdp')"),
+    "host_w_per_instance": (2000.0, "assumption: CPUs, memory, NICs and fans per instance, W ('tdp' only)"),
     "unpublished_tdp_w": (500.0, "assumption: chip power where the vendor publishes no TDP"),
     "t_junction_max_c": (95.0, "assumption: junction throttling limit (notebook 02)"),
     "inlet_c": (None, "thermal.COOLING: coolant inlet, air row (liquid row: its own); a value here sets both"),
     "air_fin_area_m2": (None, "thermal.COOLING: air heat-sink (wetted) area per chip (notebook 02)"),
-    "rack_kw_air": (25.0, "assumption: air rack cooling cap (notebook 02; typical racks 8-12 kW, facts.md)"),
-    "rack_kw_liquid": (120.0, "assumption: liquid rack cap (AI racks 40-130 kW, facts.md)"),
+    "rack_kw_air": (25.0, "assumption: air rack cooling cap (notebook 02; typical racks 8-12 kW, docs/references.md)"),
+    "rack_kw_liquid": (120.0, "assumption: liquid rack cap (AI racks 40-130 kW, docs/references.md)"),
 }
+
+
+#: Whole-server maximum power of each instance, as the id of a row of ``data/measurements.csv``.
+#: AWS publishes no server power for its instances, so each maps to NVIDIA's reference 8-GPU system
+#: with the same GPU board (a proxy: the vendor's maximum system power, not a measured average).
+#: Trainium servers have no published figure: they use chips x TDP + host and say so (uncertain).
+SERVER_POWER: dict[str, str] = {
+    "p4d.24xlarge": "dgx_a100_max_power",     # 8 x A100 SXM 40GB: DGX A100, 6.5 kW max
+    "p5.48xlarge": "dgx_h100_max_power",      # 8 x H100 SXM: DGX H100, 10.2 kW max
+    "p5en.48xlarge": "dgx_h200_max_power",    # 8 x H200 SXM: DGX H200, 10.2 kW max
+}
+
+
+def server_power_w(instance: str) -> tuple[float, str] | None:
+    """Published whole-server maximum power of ``instance``, W, with its source; ``None`` if none is known.
+
+    Parameters
+    ----------
+    instance : str
+        An instance name (e.g. ``"p5.48xlarge"``).
+
+    Returns
+    -------
+    tuple of (float, str) or None
+        The maximum system power in watts and a sentence naming the system and source page, from
+        :data:`SERVER_POWER` and ``data/measurements.csv``; ``None`` where nothing is published
+        (Trainium servers), so that the caller must fall back to chips x TDP.
+
+    Raises
+    ------
+    TypeError
+        If ``instance`` is not a string.
+
+    Examples
+    --------
+    >>> server_power_w("p5.48xlarge")[0]
+    10200.0
+    >>> server_power_w("trn1.32xlarge") is None
+    True
+    """
+    if not isinstance(instance, str):
+        raise TypeError(f"instance must be a string, got {type(instance).__name__}")
+    key = SERVER_POWER.get(instance)
+    if key is None:
+        return None
+    m = _measurements.load_measurements()[key]
+    scale = {"kW": 1e3, "W": 1.0}[m.unit]
+    return float(m.value) * scale, (f"data/measurements.csv {key}: {m.system}, {m.value:g} {m.unit} "
+                                    f"maximum ({m.source}; {m.evidence}; a proxy for the AWS server)")
 
 
 #: Default ranges of :func:`sample`, each (low, high) drawn uniformly, with their sources.
 DEFAULT_RANGES: dict[str, tuple[tuple[float, float] | None, str]] = {
     "mfu": ((0.30, 0.50), "assumption: MFU of large runs (PaLM reports 46%)"),
     "usd_per_hour": (None, "assumption: 70-100% of the on-demand price (discounts up to 30%)"),
-    "pue": ((1.10, 1.20), "assumption: around AWS's reported 1.15 (facts.md section 2)"),
+    "pue": ((1.10, 1.20), "assumption: around AWS's reported 1.15 (docs/references.md section 2)"),
     "grid_g_per_kwh": ((200.0, 500.0), "assumption: grid carbon intensity, gCO2e/kWh"),
-    "latency_s": ((6e-6, 10e-6), "assumption: around 8 us (facts.md section 1)"),
+    "latency_s": ((6e-6, 10e-6), "assumption: around 8 us (docs/references.md section 1)"),
     "loss_prob": ((0.0, 1e-4), "assumption: per-packet loss"),
 }
 PRICE_DISCOUNT_RANGE = (0.7, 1.0)
@@ -341,6 +403,9 @@ def _plan(instance, n_instances, params, tokens, overrides):
     rto = _checks.nonnegative("rto_s", v["rto_s"])
     mode = _checks.choice("network", v["network"], ("spraying", "ecmp"))
     n_paths = _checks.integer("n_paths", v["n_paths"], low=1, high=1024)
+    fpp = _checks.integer("flows_per_path", v["flows_per_path"], low=1, high=1024)
+    if n_paths * fpp > 1024:
+        raise ValueError(f"n_paths x flows_per_path must be <= 1024 flows, got {n_paths} x {fpp} = {n_paths * fpp}")
     enc = _checks.choice("encryption", v["encryption"], ("nic", "cpu"))
     aes = _checks.positive("aesgcm_Bps_per_core", v["aesgcm_Bps_per_core"])
     crypto_cores = _checks.integer("crypto_cores", v["crypto_cores"], low=1, high=4096)
@@ -363,6 +428,25 @@ def _plan(instance, n_instances, params, tokens, overrides):
         a["chip_power_w"] = {"value": chip_w, "source": f"assumption: {row['chip']} TDP not published"}
     frac = _checks.real("power_fraction", v["power_fraction"], low=0.0, high=1.0, low_open=True)
     host_w = _checks.nonnegative("host_w_per_instance", v["host_w_per_instance"])
+    power_mode = _checks.choice("server_power", v["server_power"], ("measured", "tdp"))
+    server_max_w, server_source = None, None
+    if v["server_kw"] is not None:
+        server_max_w = _checks.positive("server_kw", v["server_kw"]) * 1e3
+        server_source = "assumption (set by caller)"
+        power_mode = "measured"
+    elif power_mode == "measured":
+        published = server_power_w(instance)
+        if published is not None:
+            server_max_w, server_source = published
+        else:
+            power_mode = "tdp"
+            server_source = (f"uncertain: no published whole-server power for {instance}; chips x TDP + "
+                             f"host_w_per_instance")
+    if power_mode == "tdp":
+        server_max_w = per_inst * chip_w + host_w
+        server_source = server_source or "server_power='tdp': chips x TDP + host_w_per_instance"
+    a["server_power"]["value"] = power_mode
+    a["server_kw"] = {"value": server_max_w / 1e3, "source": server_source}
     tj_max = _checks.real("t_junction_max_c", v["t_junction_max_c"], low=0.0, high=200.0)
     # coolant inlet and air heat sink: thermal.COOLING unless the caller sets them
     inlets = {kind: thermal.COOLING[kind]["t_inf_c"] for kind in ("air", "liquid")}
@@ -384,9 +468,10 @@ def _plan(instance, n_instances, params, tokens, overrides):
     # --- network: compute per step, the derated bandwidth, the all-reduce across replicas ---------
     step1 = network.compute_time_per_step(n_params, tps, n_chips, peak, 1.0)
     if mode == "ecmp":
-        path_slowdown = network.simulate_ecmp(n_paths, n_paths, 2000, seed=0, backend="cpu")["slowdown"]
+        path_slowdown = network.simulate_ecmp(n_paths, n_paths * fpp, 2000, seed=0, backend="cpu")["slowdown"]
     else:
-        path_slowdown = network.simulate_spraying(n_paths, n_paths, 64, 2000, seed=0, backend="cpu")["slowdown"]
+        path_slowdown = network.simulate_spraying(n_paths, n_paths * fpp, 64, 2000, seed=0,
+                                                  backend="cpu")["slowdown"]
     link_Bps = efa * 1e9 / 8.0
     if enc == "cpu":
         # the all-reduce sends and receives link_Bps at once: encrypting the outgoing and decrypting the
@@ -413,13 +498,17 @@ def _plan(instance, n_instances, params, tokens, overrides):
     liquid_limit = max_chip_w("liquid")
     cooling = "air" if chip_w <= air_limit else "liquid"
     rack_kw = rack_air if cooling == "air" else rack_liq
-    server_peak_w = per_inst * chip_w + host_w
+    server_peak_w = server_max_w
     per_rack = int(rack_kw * 1000.0 // server_peak_w)
     if per_rack < 1:
         raise ValueError(f"one {instance} server draws {server_peak_w / 1e3:.1f} kW, more than a {cooling} "
                          f"rack's {rack_kw:g} kW (rack_kw_{cooling}); raise the rack cap")
     racks = math.ceil(n_inst / per_rack)
-    it_kw = n_inst * (per_inst * chip_w * frac + host_w) / 1000.0
+    if power_mode == "tdp":
+        server_avg_w = per_inst * chip_w * frac + host_w
+    else:
+        server_avg_w = server_max_w * frac
+    it_kw = n_inst * server_avg_w / 1000.0
 
     compute_days1 = chips.training_flops(n_params, n_tokens) / (n_chips * peak) / _SECONDS_PER_DAY
     consts = np.zeros(9)
@@ -435,6 +524,8 @@ def _plan(instance, n_instances, params, tokens, overrides):
             "encryption_cores_per_node": cores, "it_power_kw": it_kw, "chip_power_w": chip_w,
             "air_limit_w": air_limit, "liquid_limit_w": liquid_limit, "cooling": cooling,
             "cooling_within_limit": chip_w <= liquid_limit, "servers_per_rack": per_rack, "racks": racks,
+            "server_peak_w": server_peak_w, "server_average_w": server_avg_w, "server_power": power_mode,
+            "flows_per_path": fpp,
         },
     }
 
@@ -465,8 +556,8 @@ def evaluate(instance: str, n_instances: int, params: float, tokens: float, *, m
         Grid carbon intensity, gCO2e/kWh, 0..2000 (coal is about 1000).
     **assumptions
         Any key of :data:`DEFAULTS` (price date, price, latency, loss, ``network`` = ``"spraying"`` or
-        ``"ecmp"``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism, power, cooling and
-        rack caps). ``price_date`` is a month ``YYYY-MM`` (a row counts when dated that month or when
+        ``"ecmp"``, ``flows_per_path``, ``encryption`` = ``"nic"`` or ``"cpu"``, batch, parallelism,
+        ``server_power`` = ``"measured"`` or ``"tdp"``, ``server_kw``, power, cooling and rack caps). ``price_date`` is a month ``YYYY-MM`` (a row counts when dated that month or when
         its ``same_price_in`` column lists it, as in :func:`infralab.chips.instances_for_period`) or
         the row's own date. An instance without a price in the table (``trn2.48xlarge``) needs
         ``usd_per_hour``; one without EFA bandwidth needs ``efa_gbps``.

@@ -154,15 +154,16 @@ EXERCISES = [
             "The triad moves `stream.TRIAD_BYTES_PER_ELEMENT` bytes per element; no kernel can be "
             "faster than bytes moved divided by bytes per second. GB/s means 1e9 bytes per second, "
             "and the answer is asked in milliseconds. To use the bandwidth you measured, check with "
-            "`ex[4].given(bandwidth_GBps=bw[\"GBps\"]).check(answer)`."),
+            "`ex[4].given(bandwidth_GBps=BW_GBPS).check(answer)`."),
         explanation=(
             "Bytes moved = 24 bytes per element times the number of elements; the time is at least "
             "bytes moved over the bandwidth. Compare it with the kernel's measured time `t_all`: "
             "a ratio near 1 means the kernel runs at this machine's memory bandwidth, which is why "
             "`python -m infralab.bench` reports each memory-bound kernel as a *fraction of the "
             "triad* (1.0: as fast as this machine moves bytes). The floor is only as good as the "
-            "bandwidth measurement: on a machine shared with other work, a run timed in a quieter "
-            "moment can land below a floor measured in a busier one."),
+            "bandwidth measurement: on a machine shared with other work, other work can slow a run but "
+            "never speed it up, so the best bandwidth seen (`BW_GBPS`, which includes the all-threads "
+            "run itself) gives a floor that no measured time can beat."),
     ),
     Exercise(
         number=5,

@@ -40,7 +40,7 @@ __all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through
 
 NOTEBOOK = "05_design_a_cluster"
 
-#: GPT-3, the notebook's workload, as its ``WORKLOAD`` (facts.md section 4).
+#: GPT-3, the notebook's workload, as its ``WORKLOAD`` (docs/references.md section 4).
 WORKLOAD = {"params": 174.6e9, "tokens": 300e9}
 
 
@@ -183,8 +183,8 @@ EXERCISES = [
             "the CPU must encrypt 400 GB/s and decrypt 400 GB/s: `cores_for_line_rate(2 * 3200, 4e9)` = 200 "
             "cores per instance (the model's assumption `crypto_directions=2`: decryption costs about as "
             "much as encryption). The model lets 32 cores do both (an assumption), which caps each "
-            "direction at 32 x 4 / 2 = 64 GB/s, a sixth of the link, so the exposed communication grows "
-            "from 22% to 78% of the step and the days grow 3.6-fold (0.59 -> 2.11 days at MFU 0.4). On "
+            "direction at 32 x 4 / 2 = 64 GB/s, a sixth of the link, so the exposed share of the step grows "
+            "several-fold and so do the days (the worked numbers above). On "
             "p4d, 400 Gb/s (50 GB/s each way) needs (50 + 50) / 4 = 25 cores, fewer than 32, so the link "
             "speed is kept (64 GB/s each way is more than 50), and the all-reduce is hidden behind compute "
             "anyway: the days do not move. This is the case for encryption in the Nitro card."),
