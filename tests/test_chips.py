@@ -334,3 +334,16 @@ def test_unbounded_file_is_refused_without_reading_it_all():
         chips.load_chips("/dev/zero")
     with pytest.raises(chips.ChipDataError, match="larger than"):
         chips.load_instances("/dev/zero")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 2048), st.integers(0, 8192), st.integers(1, 4096), st.floats(0.05, 1.0), st.floats(0.05, 1.0))
+def test_generation_never_beats_its_ideal_bound(batch, prompt, out, fc, fb):
+    kw = dict(batch=batch, prompt_tokens=prompt, output_tokens=out, kv_bytes_per_token=131072)
+    real = chips.generation_throughput(7e9, 2e12, 312e12, compute_fraction=fc, bandwidth_fraction=fb, **kw)
+    ideal = chips.generation_throughput(7e9, 2e12, 312e12, prefill=False, compute_fraction=1.0,
+                                        bandwidth_fraction=1.0, **kw)
+    assert real["tokens_per_s"] <= ideal["tokens_per_s"] * (1 + 1e-12)
+    assert 0.0 <= real["prefill_share"] < 1.0
+    # the ideal decode-only bound is the roofline's: never above peak/(2N) or bandwidth-bound rates
+    assert ideal["tokens_per_s"] <= 312e12 / (2 * 7e9) * (1 + 1e-12)
