@@ -9,7 +9,7 @@ from infralab import chips
 
 
 def test_gpt3_training_flops():
-    # facts.md: GPT-3, N = 174.6e9, D = 300e9 -> 3.14e23 FLOPs = 3,640 PF-days
+    # docs/references.md (4. Chips): GPT-3, N = 174.6e9, D = 300e9 -> 3.14e23 FLOPs = 3,640 PF-days
     f = chips.training_flops(174.6e9, 300e9)
     assert f == pytest.approx(3.14e23, rel=2e-3)
     assert f / (1e15 * 86400) == pytest.approx(3640, rel=2e-3)
@@ -22,7 +22,7 @@ def test_training_flops_rejects_non_positive(n, d):
 
 
 def test_ridge_point_h100():
-    assert chips.ridge_point(989e12, 3.35e12) == pytest.approx(295, abs=0.5)   # facts.md
+    assert chips.ridge_point(989e12, 3.35e12) == pytest.approx(295, abs=0.5)   # docs/references.md (4. Chips)
 
 
 @settings(max_examples=100, deadline=None)
@@ -49,14 +49,15 @@ def test_intensities():
 
 
 def test_decode_7b_on_h100_facts_check():
-    # facts.md: a 7B bf16 model on an H100 decodes about 240 tokens/s at batch 1
-    r = chips.decode_throughput(7e9, 3.35e12, 989e12)
+    # docs/references.md (4. Chips): a 7B bf16 model on an H100 decodes about 240 tokens/s at batch 1
+    r = chips.decode_throughput(7e9, 3.35e12, 989e12, bandwidth_fraction=1.0, mfu=1.0)   # the ideal bound
     assert r["tokens_per_s"] == pytest.approx(240, rel=0.01) and r["bound"] == "memory"
 
 
 def test_decode_turns_compute_bound_with_batch():
-    small = chips.decode_throughput(7e9, 3.35e12, 989e12, batch=8)
-    big = chips.decode_throughput(7e9, 3.35e12, 989e12, batch=4096)
+    ideal = dict(bandwidth_fraction=1.0, mfu=1.0)
+    small = chips.decode_throughput(7e9, 3.35e12, 989e12, batch=8, **ideal)
+    big = chips.decode_throughput(7e9, 3.35e12, 989e12, batch=4096, **ideal)
     assert small["tokens_per_s"] == pytest.approx(8 * 3.35e12 / 14e9)
     assert big["bound"] == "compute"
     assert big["tokens_per_s"] == pytest.approx(989e12 / 14e9)
@@ -106,7 +107,7 @@ def test_pareto_front():
 def test_shipped_tables_load_and_match_the_facts():
     table = {r["chip"]: r for r in chips.load_chips()}
     assert table["H100 SXM"]["bf16_dense_TFLOPs"] == 989 and table["H100 SXM"]["hbm_bandwidth_GBps"] == 3350
-    # facts.md: A100 SXM 40GB, 1,555 GB/s, 40 GB: the GPU of p4d.24xlarge
+    # docs/references.md (4. Chips): A100 SXM 40GB, 1,555 GB/s, 40 GB: the GPU of p4d.24xlarge
     assert table["A100 SXM 40GB"]["hbm_bandwidth_GBps"] == 1555 and table["A100 SXM 40GB"]["hbm_capacity_GB"] == 40
     assert table["Inferentia2"]["training_class"] is False and table["Trainium2"]["training_class"] is True
     assert table["Trainium2"]["fp8_dense_TFLOPs"] == 1299
@@ -254,3 +255,95 @@ def test_price_performance_helpers():
     # A costs 7, B 13: A saves 46% at equal MFU; a 50% saving needs A's MFU 1.077x B's
     assert chips.required_efficiency_ratio(7.0, 13.0, 0.5) == pytest.approx(7 / 6.5)
     assert chips.required_efficiency_ratio(5.0, 10.0, 0.5) == pytest.approx(1.0)
+
+
+# ---- calibration against published measurements (data/measurements.csv) -------------------------
+
+from infralab.measurements import load_measurements, relative_error  # noqa: E402
+
+MEAS = load_measurements()
+LLAMA2_7B = 6.74e9                              # Touvron et al. 2023 (Llama 2), 7B row
+LLAMA2_7B_KV = chips.kv_bytes_per_token(32, 32, 128)   # 32 layers, 32 KV heads of 128, FP16
+A100 = dict(bandwidth_Bps=2.039e12, peak_flops=312e12)  # A100 SXM 80GB datasheet (data/chips.csv)
+TOL = 0.05                                      # stated tolerance of each calibrated default
+
+
+@pytest.mark.parametrize("row_id, batch, prompt, out", [
+    ("decode_llama2_7b_a100_b60", 60, 128, 2048),          # calibration point
+    ("decode_llama2_7b_a100_b52_2048in", 52, 2048, 128),   # held out: prefill-heavy
+])
+def test_generation_defaults_reproduce_tensorrt_llm(row_id, batch, prompt, out):
+    m = MEAS[row_id]
+    assert f"batch {batch}" in m.inputs and f"input {prompt} " in m.inputs and f"output {out} " in m.inputs
+    got = chips.generation_throughput(LLAMA2_7B, A100["bandwidth_Bps"], A100["peak_flops"], batch=batch,
+                                      prompt_tokens=prompt, output_tokens=out, kv_bytes_per_token=LLAMA2_7B_KV)
+    assert abs(relative_error(got["tokens_per_s"], m.value)) < TOL
+
+
+def test_ideal_generation_is_the_optimistic_bound():
+    # the ideal (no prefill, 100% of both roofs) overshoots both measurements: by > 25% and > 2x
+    ideal = dict(prefill=False, compute_fraction=1.0, bandwidth_fraction=1.0)
+    for row_id, batch, prompt, out, over in (("decode_llama2_7b_a100_b60", 60, 128, 2048, 0.25),
+                                             ("decode_llama2_7b_a100_b52_2048in", 52, 2048, 128, 1.0)):
+        got = chips.generation_throughput(LLAMA2_7B, A100["bandwidth_Bps"], A100["peak_flops"], batch=batch,
+                                          prompt_tokens=prompt, output_tokens=out,
+                                          kv_bytes_per_token=LLAMA2_7B_KV, **ideal)
+        assert relative_error(got["tokens_per_s"], MEAS[row_id].value) > over
+
+
+def test_generation_decode_sum_matches_step_by_step():
+    # the closed-form sum over decode steps equals summing decode_throughput's step times one by one
+    kw = dict(bandwidth_fraction=0.7, mfu=0.6)
+    for batch in (1, 40, 400):
+        steps = sum(chips.decode_throughput(7e9, 2e12, 312e12, batch=batch, kv_bytes_per_token=131072,
+                                            context=64 + i, **kw)["step_s"] for i in range(300))
+        got = chips.generation_throughput(7e9, 2e12, 312e12, batch=batch, prompt_tokens=64, output_tokens=300,
+                                          kv_bytes_per_token=131072, prefill=False, compute_fraction=0.6,
+                                          bandwidth_fraction=0.7)
+        assert got["decode_s"] == pytest.approx(steps, rel=1e-9)
+
+
+@pytest.mark.parametrize("row_id, peak", [("h100_bf16_gemm", 989e12), ("a100_bf16_gemm", 312e12)])
+def test_achievable_ceiling_reproduces_measured_gemm(row_id, peak):
+    m = MEAS[row_id]
+    ceiling = chips.achievable_flops(peak, 3e12, 1e6)          # far right of the ridge: the compute roof
+    tol = 0.10 if row_id == "a100_bf16_gemm" else TOL          # one default for every chip: A100 runs nearer its peak
+    assert abs(relative_error(ceiling / 1e12, m.value)) < tol
+    assert chips.achievable_flops(peak, 3e12, 1e6, compute_fraction=1.0) == peak
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.5, -0.1, float("nan")])
+def test_fractions_outside_0_1_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match="bandwidth_fraction"):
+        chips.decode_throughput(7e9, 3e12, 1e15, bandwidth_fraction=bad)
+    with pytest.raises(ValueError, match="compute_fraction"):
+        chips.generation_throughput(7e9, 3e12, 1e15, batch=1, prompt_tokens=1, output_tokens=1, compute_fraction=bad)
+
+
+def test_integral_floats_are_counts():
+    assert chips.matmul_intensity(4096.0) == chips.matmul_intensity(4096, 4096, 4096)
+    assert chips.max_decode_batch(7e9, 80e9, kv_bytes_per_token=131072, context=4096.0) == 122
+    with pytest.raises(ValueError, match="m must be a whole number"):
+        chips.matmul_intensity(4096.5)
+    with pytest.raises(ValueError, match="batch"):
+        chips.decode_throughput(7e9, 3e12, 1e15, batch=float("inf"))
+
+
+def test_unbounded_file_is_refused_without_reading_it_all():
+    with pytest.raises(chips.ChipDataError, match="larger than"):
+        chips.load_chips("/dev/zero")
+    with pytest.raises(chips.ChipDataError, match="larger than"):
+        chips.load_instances("/dev/zero")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 2048), st.integers(0, 8192), st.integers(1, 4096), st.floats(0.05, 1.0), st.floats(0.05, 1.0))
+def test_generation_never_beats_its_ideal_bound(batch, prompt, out, fc, fb):
+    kw = dict(batch=batch, prompt_tokens=prompt, output_tokens=out, kv_bytes_per_token=131072)
+    real = chips.generation_throughput(7e9, 2e12, 312e12, compute_fraction=fc, bandwidth_fraction=fb, **kw)
+    ideal = chips.generation_throughput(7e9, 2e12, 312e12, prefill=False, compute_fraction=1.0,
+                                        bandwidth_fraction=1.0, **kw)
+    assert real["tokens_per_s"] <= ideal["tokens_per_s"] * (1 + 1e-12)
+    assert 0.0 <= real["prefill_share"] < 1.0
+    # the ideal decode-only bound is the roofline's: never above peak/(2N) or bandwidth-bound rates
+    assert ideal["tokens_per_s"] <= 312e12 / (2 * 7e9) * (1 + 1e-12)

@@ -68,12 +68,27 @@ MAX_COUNT = 1 << 40
 MAX_MATMUL_FLOPS = 5 * 10**11
 
 
+def _count(name: str, value, *, low: int, high: int) -> int:
+    """An integer count within [low, high]; an integral float such as 4096.0 is accepted as 4096.
+
+    A non-integral or non-finite float, a bool or any other type is refused with a message naming ``name``.
+    """
+    if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
+        if not math.isfinite(value) or value != math.floor(value):
+            raise ValueError(f"{name} must be a whole number between {low} and {high}, got {value!r}")
+        value = int(value)
+    return _checks.integer(name, value, low=low, high=high)
+
+
 def _read_table(path, columns: dict, required: tuple) -> list[dict]:
     path = Path(_checks.path_like("path", path))
     try:
-        if path.stat().st_size > MAX_TABLE_BYTES:
+        # Read at most the cap plus one byte: a device such as /dev/zero reports size 0 and never ends.
+        with open(path, "rb") as fh:
+            raw_bytes = fh.read(MAX_TABLE_BYTES + 1)
+        if len(raw_bytes) > MAX_TABLE_BYTES:
             raise ChipDataError(f"{path.name}: larger than {MAX_TABLE_BYTES} bytes; not a chip table")
-        text = path.read_text(encoding="utf-8")
+        text = raw_bytes.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ChipDataError(f"{path.name}: cannot read the file ({exc})") from None
     rows = list(csv.reader(text.splitlines()))
@@ -265,12 +280,61 @@ def attainable_flops(peak_flops: float, bandwidth_Bps: float, intensity):
     return np.minimum(peak, _checks.derived("bandwidth x intensity", prod, params, positive=True))
 
 
-def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2.0) -> float:
+#: Fraction of peak FLOP/s that a large dense GEMM reaches in practice. Measured: BF16 matmul on an
+#: H100 SXM reaches 794.5 of 989 TFLOP/s (0.803; stas00/ml-engineering, "Maximum Achievable Matmul FLOPS
+#: comparison table", a community benchmark, so secondary): row ``h100_bf16_gemm`` of data/measurements.csv.
+GEMM_ACHIEVABLE_FRACTION = 0.80
+
+#: Fraction of peak HBM bandwidth that memory-bound decoding reaches. Calibrated on TensorRT-LLM's
+#: published A100 FP16 table (Llama 2 7B, batch 60, 128 tokens in, 2,048 out: 1,928 tokens/s), where the
+#: ideal roofline gives about 2,460 tokens/s: 1928 / 2460 = 0.78. Row ``decode_llama2_7b_a100_b60`` of
+#: data/measurements.csv; the 2,048-in/128-out row is kept out of the calibration as a check.
+DECODE_BANDWIDTH_FRACTION = 0.78
+
+
+def achievable_flops(peak_flops: float, bandwidth_Bps: float, intensity, *,
+                     compute_fraction: float = GEMM_ACHIEVABLE_FRACTION,
+                     bandwidth_fraction: float = DECODE_BANDWIDTH_FRACTION):
+    """The roofline with both roofs lowered to what real kernels reach: ``min(f_c·peak, f_b·bandwidth·I)``.
+
+    The roofline of :func:`attainable_flops` is an upper bound, not a forecast. The defaults are the
+    measured fractions :data:`GEMM_ACHIEVABLE_FRACTION` and :data:`DECODE_BANDWIDTH_FRACTION`; passing
+    ``compute_fraction=1.0, bandwidth_fraction=1.0`` gives the ideal roofline.
+
+    Examples
+    --------
+    >>> round(achievable_flops(989e12, 3.35e12, 1000.0) / 1e12)
+    791
+    >>> achievable_flops(989e12, 3.35e12, 1000.0, compute_fraction=1.0, bandwidth_fraction=1.0) / 1e12
+    989.0
+
+    Limits: both fractions in (0, 1]; the rest as :func:`attainable_flops`.
+    """
+    cf = _checks.real("compute_fraction", compute_fraction, low=0.0, high=1.0, low_open=True)
+    bf = _checks.real("bandwidth_fraction", bandwidth_fraction, low=0.0, high=1.0, low_open=True)
+    peak = _checks.positive("peak_flops", peak_flops)
+    bw = _checks.positive("bandwidth_Bps", bandwidth_Bps)
+    return attainable_flops(peak * cf, bw * bf, intensity)
+
+
+def matmul_intensity(m: int, n: int | None = None, k: int | None = None, bytes_per_element: float = 2.0) -> float:
     """FLOP/byte of ``C[m,n] = A[m,k] @ B[k,n]`` reading A and B and writing C once: 2mnk / (bytes·(mk+kn+mn)).
 
-    Limits: ``m``, ``n``, ``k`` 1..:data:`MAX_COUNT`; a result that overflows or underflows raises ValueError.
+    ``n`` and ``k`` default to ``m`` (a square multiply). Sizes may be typed as integral floats (4096.0).
+
+    Examples
+    --------
+    A square bf16 multiply has intensity n/3 FLOP/byte:
+
+    >>> matmul_intensity(3000), matmul_intensity(4096.0) == matmul_intensity(4096, 4096, 4096)
+    (1000.0, True)
+
+    Limits: ``m``, ``n``, ``k`` whole numbers 1..:data:`MAX_COUNT`; a result that overflows or underflows
+    raises ValueError.
     """
-    m, n, k = (_checks.integer(name, v, low=1, high=MAX_COUNT) for name, v in (("m", m), ("n", n), ("k", k)))
+    n = m if n is None else n
+    k = m if k is None else k
+    m, n, k = (_count(name, v, low=1, high=MAX_COUNT) for name, v in (("m", m), ("n", n), ("k", k)))
     b = _checks.positive("bytes_per_element", bytes_per_element)
     with np.errstate(over="ignore", under="ignore"):
         out = np.float64(2.0) * m * n * k / (b * (np.float64(m) * k + np.float64(k) * n + np.float64(m) * n))
@@ -294,8 +358,8 @@ def decode_attention_intensity(batch: int = 1, bytes_per_element: float = 2.0, g
 
     Limits: ``batch`` 1..:data:`MAX_COUNT`, ``gqa_group`` 1..256; a result that overflows raises ValueError.
     """
-    _checks.integer("batch", batch, low=1, high=MAX_COUNT)
-    g = _checks.integer("gqa_group", gqa_group, low=1, high=256)
+    _count("batch", batch, low=1, high=MAX_COUNT)
+    g = _count("gqa_group", gqa_group, low=1, high=256)
     return _checks.derived("the intensity", 2.0 * g / _checks.positive("bytes_per_element", bytes_per_element),
                            "gqa_group and bytes_per_element")
 
@@ -314,9 +378,9 @@ def kv_bytes_per_token(n_layers: int, n_kv_heads: int, head_dim: int, bytes_per_
     Limits: ``n_layers`` and ``n_kv_heads`` 1..10000, ``head_dim`` 1..100000; a result that
     overflows or underflows to 0 raises ValueError.
     """
-    layers = _checks.integer("n_layers", n_layers, low=1, high=10_000)
-    heads = _checks.integer("n_kv_heads", n_kv_heads, low=1, high=10_000)
-    dim = _checks.integer("head_dim", head_dim, low=1, high=100_000)
+    layers = _count("n_layers", n_layers, low=1, high=10_000)
+    heads = _count("n_kv_heads", n_kv_heads, low=1, high=10_000)
+    dim = _count("head_dim", head_dim, low=1, high=100_000)
     out = 2.0 * layers * heads * dim * _checks.positive("bytes_per_element", bytes_per_element)
     return _checks.derived("the KV bytes per token", out, "the sizes and bytes_per_element", positive=True)
 
@@ -342,7 +406,7 @@ def max_decode_batch(n_params: float, capacity_bytes: float, *, bytes_per_param:
     cap = _checks.positive("capacity_bytes", capacity_bytes)
     bpp = _checks.positive("bytes_per_param", bytes_per_param)
     kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
-    ctx = _checks.integer("context", context, low=0, high=MAX_COUNT)
+    ctx = _count("context", context, low=0, high=MAX_COUNT)
     _checks.derived("the weights' and a sequence's bytes", [n * bpp, kv * ctx], "n_params, bytes_per_param, "
                     "kv_bytes_per_token and context")
     free = cap - n * bpp
@@ -418,7 +482,7 @@ def train_run(n_params: float, n_tokens: float, n_chips: int, peak_flops: float,
     Limits: ``n_chips`` 1..:data:`MAX_COUNT`; any result that overflows or underflows to 0 raises ValueError.
     """
     flops = training_flops(n_params, n_tokens)
-    chips = _checks.integer("n_chips", n_chips, low=1, high=MAX_COUNT)
+    chips = _count("n_chips", n_chips, low=1, high=MAX_COUNT)
     peak = _checks.positive("peak_flops", peak_flops)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
     p = _checks.real("pue", pue, low=1.0)
@@ -506,17 +570,22 @@ def training_options(instances: list[dict], chip_table: dict, period: str, mfu_b
 
 def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, *, batch: int = 1,
                       bytes_per_param: float = 2.0, kv_bytes_per_token: float = 0.0,
-                      context: int = 0, mfu: float = 1.0, capacity_bytes: float | None = None) -> dict:
+                      context: int = 0, mfu: float = GEMM_ACHIEVABLE_FRACTION,
+                      capacity_bytes: float | None = None,
+                      bandwidth_fraction: float = DECODE_BANDWIDTH_FRACTION) -> dict:
     """Tokens per second while decoding, from the roofline of one decode step.
 
     Each step reads all weights once (shared by the batch) plus each sequence's KV cache
-    (``kv_bytes_per_token · context`` bytes per sequence), and does ``2·N`` FLOPs per sequence.
-    ``step = max(bytes / bandwidth, flops / (peak · mfu))``: memory-bound at small batch, compute-bound
-    once the batch is large enough.
+    (``kv_bytes_per_token · context`` bytes per sequence), and does ``2·N`` FLOPs per sequence:
 
-    ``mfu`` is the fraction of peak reached once compute binds (1.0 = the roofline's upper bound).
-    With ``capacity_bytes`` (the chip's or instance's memory) the result also says whether the
-    weights and caches fit (``fits``); a configuration that does not fit cannot run at all.
+    ``step = max(bytes / (f_b · bandwidth), flops / (peak · mfu))``
+
+    memory-bound at small batch, compute-bound once the batch is large enough. The defaults are
+    calibrated on published measurements: ``bandwidth_fraction`` = :data:`DECODE_BANDWIDTH_FRACTION`
+    (HBM is never read at 100% of its peak) and ``mfu`` = :data:`GEMM_ACHIEVABLE_FRACTION`. Passing
+    ``bandwidth_fraction=1.0, mfu=1.0`` gives the ideal roofline bound. With ``capacity_bytes`` (the
+    chip's or instance's memory) the result also says whether the weights and caches fit (``fits``).
+    Prefill (reading the prompt) is not included: see :func:`generation_throughput`.
 
     Returns
     -------
@@ -527,23 +596,28 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
 
     Notes
     -----
-    Limits: ``batch`` and ``context`` 1..:data:`MAX_COUNT` (context from 0); a step time that
-    overflows or a throughput that overflows raises ValueError.
+    Limits: ``batch`` 1..:data:`MAX_COUNT`, ``context`` 0..:data:`MAX_COUNT` (whole numbers, integral
+    floats accepted); ``mfu`` and ``bandwidth_fraction`` in (0, 1]; a step time or a throughput that
+    overflows raises ValueError.
 
     Examples
     --------
-    A 7B-parameter bf16 model on an H100 (3.35 TB/s), batch 1: about 240 tokens/s.
+    A 7B-parameter bf16 model on an H100 (3.35 TB/s), batch 1: about 240 tokens/s at the ideal bound,
+    about 187 at the measured bandwidth fraction.
 
-    >>> round(decode_throughput(7e9, 3.35e12, 989e12)["tokens_per_s"])
+    >>> round(decode_throughput(7e9, 3.35e12, 989e12, bandwidth_fraction=1.0, mfu=1.0)["tokens_per_s"])
     239
+    >>> round(decode_throughput(7e9, 3.35e12, 989e12)["tokens_per_s"])
+    187
     """
     n = _checks.positive("n_params", n_params)
-    bw = _checks.positive("bandwidth_Bps", bandwidth_Bps)
+    bw = _checks.positive("bandwidth_Bps", bandwidth_Bps) * _checks.real(
+        "bandwidth_fraction", bandwidth_fraction, low=0.0, high=1.0, low_open=True)
     peak = _checks.positive("peak_flops", peak_flops)
-    b = _checks.integer("batch", batch, low=1, high=MAX_COUNT)
+    b = _count("batch", batch, low=1, high=MAX_COUNT)
     bpp = _checks.positive("bytes_per_param", bytes_per_param)
     kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
-    ctx = _checks.integer("context", context, low=0, high=MAX_COUNT)
+    ctx = _count("context", context, low=0, high=MAX_COUNT)
     u = _checks.real("mfu", mfu, low=0.0, high=1.0, low_open=True)
     with np.errstate(all="ignore"):
         t_mem_ = (np.float64(n) * bpp + np.float64(b) * kv * ctx) / bw
@@ -558,6 +632,77 @@ def decode_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, 
     step = max(t_mem, t_cmp)
     return {"step_s": step, "tokens_per_s": b / step, "tokens_per_s_per_sequence": 1.0 / step,
             "bound": "memory" if t_mem >= t_cmp else "compute", "memory_bytes": need, "fits": fits}
+
+
+def generation_throughput(n_params: float, bandwidth_Bps: float, peak_flops: float, *, batch: int,
+                          prompt_tokens: int, output_tokens: int, kv_bytes_per_token: float = 0.0,
+                          bytes_per_param: float = 2.0, prefill: bool = True,
+                          compute_fraction: float = GEMM_ACHIEVABLE_FRACTION,
+                          bandwidth_fraction: float = DECODE_BANDWIDTH_FRACTION) -> dict:
+    """Output tokens per second of a whole batch of requests: prefill of the prompts, then decoding.
+
+    *Prefill* reads every prompt in one pass, ``2·N·batch·prompt`` FLOPs, compute-bound:
+    ``t_prefill = max(2·N·B·P / (f_c·peak), (weights + B·P·kv) / (f_b·bandwidth))``.
+    *Decode* then runs ``output_tokens`` steps; step ``i`` reads the weights and a cache of
+    ``prompt + i`` tokens per sequence: ``t_i = max((weights + B·kv·(P+i)) / (f_b·bw), 2·N·B / (f_c·peak))``,
+    summed exactly. Throughput = ``B · output_tokens / (t_prefill + Σ t_i)``, the quantity that
+    TensorRT-LLM's performance tables report (output tokens/s per GPU).
+
+    ``prefill=False, compute_fraction=1.0, bandwidth_fraction=1.0`` is the ideal decode-only bound;
+    the defaults are the measured fractions (:data:`GEMM_ACHIEVABLE_FRACTION`, :data:`DECODE_BANDWIDTH_FRACTION`).
+
+    Returns
+    -------
+    dict
+        ``prefill_s``, ``decode_s``, ``total_s``, ``tokens_per_s`` (output tokens, all sequences)
+        and ``prefill_share`` (fraction of the time spent in prefill).
+
+    Examples
+    --------
+    Llama 2 7B FP16 (6.74e9 parameters, 512 KiB of KV cache per token) on an A100 80GB, batch 60,
+    128 tokens in and 2,048 out; TensorRT-LLM measured 1,928 tokens/s:
+
+    >>> kw = dict(batch=60, prompt_tokens=128, output_tokens=2048, kv_bytes_per_token=524288)
+    >>> round(generation_throughput(6.74e9, 2.039e12, 312e12, **kw)["tokens_per_s"])
+    1908
+    >>> round(generation_throughput(6.74e9, 2.039e12, 312e12, prefill=False, compute_fraction=1.0,
+    ...                             bandwidth_fraction=1.0, **kw)["tokens_per_s"])
+    2461
+
+    Limits: ``batch`` and ``output_tokens`` 1..:data:`MAX_COUNT`, ``prompt_tokens`` 0..:data:`MAX_COUNT`
+    (whole numbers, integral floats accepted); both fractions in (0, 1]; a time that overflows raises
+    ValueError.
+    """
+    n = _checks.positive("n_params", n_params)
+    bw = _checks.positive("bandwidth_Bps", bandwidth_Bps) * _checks.real(
+        "bandwidth_fraction", bandwidth_fraction, low=0.0, high=1.0, low_open=True)
+    fl = _checks.positive("peak_flops", peak_flops) * _checks.real(
+        "compute_fraction", compute_fraction, low=0.0, high=1.0, low_open=True)
+    b = float(_count("batch", batch, low=1, high=MAX_COUNT))
+    p = float(_count("prompt_tokens", prompt_tokens, low=0, high=MAX_COUNT))
+    out = float(_count("output_tokens", output_tokens, low=1, high=MAX_COUNT))
+    kv = _checks.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
+    w = n * _checks.positive("bytes_per_param", bytes_per_param)
+    do_prefill = _checks.boolean("prefill", prefill)
+    with np.errstate(all="ignore"):
+        t_pre = max(2.0 * n * b * p / fl, (w + b * p * kv) / bw) if (do_prefill and p > 0) else 0.0
+        a = (w + b * kv * p) / bw          # memory time of decode step 0
+        c = b * kv / bw                    # each step's cache grows by one token per sequence
+        t_c = 2.0 * n * b / fl             # compute time of every decode step
+        # steps i < i0 are compute-bound (t_c), steps i >= i0 memory-bound (a + c*i)
+        x = (t_c - a) / c if c > 0.0 else math.nan
+        if not math.isfinite(x):           # no cache growth, or a time that overflowed (refused below)
+            i0 = 0.0 if a >= t_c else out
+        else:
+            i0 = min(out, max(0.0, float(math.ceil(x))))
+        m = out - i0
+        t_dec = i0 * t_c + m * a + c * (i0 * m + m * (m - 1) / 2)
+        total = t_pre + t_dec
+    _checks.derived("the generation time", [t_dec, total], "n_params, bandwidth_Bps, peak_flops, batch, "
+                    "prompt_tokens, output_tokens, kv_bytes_per_token and bytes_per_param", positive=True)
+    tps = _checks.derived("tokens per second", b * out / total, "the same parameters", positive=True)
+    return {"prefill_s": float(t_pre), "decode_s": float(t_dec), "total_s": float(total),
+            "tokens_per_s": float(tps), "prefill_share": float(t_pre / total)}
 
 
 def usd_per_million_tokens(usd_per_hour: float, tokens_per_second: float) -> float:
