@@ -40,20 +40,20 @@ MAX_STEPS = 1e15
 def saving_verdict(saving: float, claimed: float) -> str:
     """Verdict on an "up to ``claimed``" saving when the arithmetic gives ``saving`` (fractions).
 
-    ``"holds"`` when ``saving >= claimed`` under the stated assumptions, ``"does not hold"`` otherwise,
-    whether the saving is smaller or negative. What *would* make a smaller saving reach the claim (a
-    higher MFU ratio, another price period) is a condition that the caller prints beside the verdict
-    (:func:`infralab.chips.required_efficiency_ratio` computes it); the verdict itself follows the
-    arithmetic at the stated assumptions, so the same claim gets the same verdict in every notebook.
+    ``"holds"`` when ``saving >= claimed``; ``"holds only if"`` (followed, where it is printed, by the condition) when there is
+    a saving but a smaller one (the claim then needs better utilization or another comparison);
+    ``"does not hold"`` when there is no saving at all.
 
     Examples
     --------
     >>> saving_verdict(0.46, 0.5), saving_verdict(0.55, 0.5), saving_verdict(-0.02, 0.5)
-    ('does not hold', 'holds', 'does not hold')
+    ('holds only if', 'holds', 'does not hold')
     """
     s = _checks.real("saving", saving, low=-1e6, high=1.0)
     c = _checks.real("claimed", claimed, low=0.0, high=1.0, low_open=True)
-    return VERDICTS[0] if s >= c else VERDICTS[2]
+    if s >= c:
+        return VERDICTS[0]
+    return VERDICTS[1] if s > 0 else VERDICTS[2]
 
 
 def brute_force_years(bits: float, keys_per_second: float, machines: float = 1.0) -> dict:
