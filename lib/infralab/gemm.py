@@ -381,9 +381,12 @@ def _matrix(name, x):
                         f"{getattr(x, 'dtype', type(x).__name__)} with ndim {getattr(x, 'ndim', '-')}")
     if x.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    return x
+
+
+def _finite(name, x):
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
-    return x
 
 
 def _check_pair(a, b, what, cap, rate):
@@ -392,6 +395,8 @@ def _check_pair(a, b, what, cap, rate):
         raise ValueError(f"a.shape[1] ({a.shape[1]}) must equal b.shape[0] ({b.shape[0]})")
     _checks.bound_work(what, 2.0 * a.shape[0] * a.shape[1] * b.shape[1], cap, per_second=rate,
                        bytes_needed=4.0 * a.shape[0] * b.shape[1], unit="FLOPs")
+    _finite("a", a)       # after the work cap: the scan of a huge (e.g. broadcast) input is refused first
+    _finite("b", b)
     if float(np.abs(a).max()) * float(np.abs(b).max()) * a.shape[1] > float(np.finfo(np.float32).max):
         raise ValueError("a @ b may overflow float32 (max|a| * max|b| * k exceeds 3.4e38): rescale a or b")
     # contiguous and writeable: one compiled signature per kernel (a read-only input would need another)
@@ -469,7 +474,7 @@ def matmul_step(a: np.ndarray, b: np.ndarray, step: str = "packed") -> np.ndarra
     Notes
     -----
     Limits as :func:`matmul`, with the work cap :data:`MAX_STEP_FLOPS` of the step (the naive loop's
-    is 2e10 FLOPs: n = 2048 is refused).
+    is 2e10 FLOPs: square n = 2048 is allowed, 2560 is refused).
     """
     step = _step(step)
     a, b = _check_pair(a, b, f"matmul_step({step!r})", MAX_STEP_FLOPS[step], _STEP_RATE[step])
