@@ -468,7 +468,7 @@ def matmul_step(a: np.ndarray, b: np.ndarray, step: str = "packed") -> np.ndarra
     Examples
     --------
     >>> x = np.arange(6, dtype=np.float32).reshape(2, 3)
-    >>> [matmul_step(x, x.T, s)[1, 1] for s in STEPS]
+    >>> [float(matmul_step(x, x.T, s)[1, 1]) for s in STEPS]
     [50.0, 50.0, 50.0, 50.0]
 
     Notes
@@ -511,7 +511,7 @@ def step_intensity(step: str, bytes_per_element: float = 4.0) -> float:
     step : str
         One of :data:`STEPS`.
     bytes_per_element : float
-        4.0 for float32 (the kernels' type); > 0 and <= 16.
+        4.0 for float32 (the kernels' type); 0.5..16.
 
     Returns
     -------
@@ -527,8 +527,8 @@ def step_intensity(step: str, bytes_per_element: float = 4.0) -> float:
     """
     step = _step(step)
     s = _checks.positive("bytes_per_element", bytes_per_element)
-    if s > 16:
-        raise ValueError(f"bytes_per_element must be <= 16, got {s}")
+    if not 0.5 <= s <= 16:
+        raise ValueError(f"bytes_per_element must be >= 0.5 and <= 16, got {s}")
     return {"naive": 2.0 / (2 * s), "ikj": 2.0 / (3 * s), "blocked": 8.0 / s,
             "packed": 2.0 * MR * NR / ((MR + NR) * s)}[step]
 
