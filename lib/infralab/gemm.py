@@ -266,16 +266,17 @@ def _micro_kernel(ap, bp, k0, k1, c, i0, j0, mr, nr):
 def _packed_kernel(ap, bp, c, kk):
     """c += A @ B from the packed panels: the BLIS loops around the micro-kernel.
 
-    jc (NC columns, the block of b in L2) -> pc (KC of k) -> prange over tasks of MC rows -> ir (a
-    panel of a, in L1) -> jr (a panel of b, from L2) -> the micro-kernel (the tile of c in registers).
+    prange over tasks of MC rows -> jc (NC columns, the block of b in this core's L2) -> pc (KC of k)
+    -> ir (a panel of a, in L1) -> jr (a panel of b, from L2) -> the micro-kernel (the tile of c in
+    registers).
     """
     m, n = c.shape
     n_tasks = (m + MC - 1) // MC
-    for jc in range(0, n, NC):
-        j_hi = min(jc + NC, n)
-        for pc in range(0, kk, KC):
-            p1 = min(pc + KC, kk)
-            for t in prange(n_tasks):
+    for t in prange(n_tasks):     # one parallel region per call: on a busy machine each region's
+        for jc in range(0, n, NC):  # start and barrier can cost a time slice
+            j_hi = min(jc + NC, n)
+            for pc in range(0, kk, KC):
+                p1 = min(pc + KC, kk)
                 for ir in range(t * MC, min(t * MC + MC, m), MR):
                     app = ap[ir // MR]
                     mr = min(MR, m - ir)
