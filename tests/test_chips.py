@@ -230,24 +230,6 @@ def test_fuzzed_files_raise_only_chip_data_error(tmp_path_factory, text):
         pass
 
 
-# --- the matrix multiply --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("shape", [(1, 1, 1), (5, 7, 3), (4, 300, 9), (13, 600, 530)])
-def test_matmul_matches_numpy(shape):
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal(shape[:2]).astype(np.float32)
-    b = rng.standard_normal(shape[1:]).astype(np.float32)
-    np.testing.assert_allclose(chips.matmul(a, b, backend="cpu"), a @ b, rtol=1e-4, atol=1e-4)
-
-
-def test_matmul_bad_input():
-    with pytest.raises(TypeError, match="float32"):
-        chips.matmul(np.ones((2, 2)), np.ones((2, 2)))
-    with pytest.raises(ValueError, match="a.shape"):
-        chips.matmul(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
-
-
 def test_price_performance_helpers():
     # 8 chips x 1000 TFLOP/s at $80/h -> $10 per PFLOP-hour; at 50% MFU -> $20
     assert chips.usd_per_pflop_hour(80, 8, 1000) == pytest.approx(10.0)

@@ -220,8 +220,11 @@ def _examples():
         "intensity": 10.0, "infralab.chips.matmul_intensity:m": 64, "infralab.chips.matmul_intensity:n": 64,
         "infralab.chips.matmul_intensity:k": 64, "batch": 1, "bytes_per_element": 2.0, "flops_per_element": 1.0,
         "n_tokens": 1e12, "n_chips": 8, "costs": [1.0, 2.0, 3.0], "times": [3.0, 2.0, 1.0], "usd_per_hour": 10.0,
-        "tokens_per_second": 100.0, "infralab.chips.matmul:a": np.ones((4, 4), np.float32),
-        "infralab.chips.matmul:b": np.ones((4, 4), np.float32), "infralab.chips.measure_matmul:n": 16,
+        "tokens_per_second": 100.0, "infralab.gemm.matmul:a": np.ones((4, 4), np.float32),
+        "infralab.gemm.matmul:b": np.ones((4, 4), np.float32), "infralab.gemm.measure_matmul:n": 16,
+        "infralab.gemm.matmul_step:a": np.ones((4, 4), np.float32), "infralab.gemm.matmul_step:b": np.ones((4, 4), np.float32),
+        "step": "packed", "infralab.gemm.measure_steps:n": 16, "steps": ("ikj", "packed"), "cores": 2,
+        "clock_GHz": 2.5, "fma_ports": 2, "infralab.gemm.step_intensity:bytes_per_element": 4.0,
         "chips_per_instance": 8.0, "peak_tflops": 1000.0, "cost_a": 1.0, "cost_b": 2.0, "saving": 0.3,
         # enclave
         "key": bytes(32), "counter": 0, "nonce": bytes(12), "known_key": bytes(32), "unknown_bits": 8, "infralab.enclave.chacha.measure_search_rate:bits": 20,
@@ -409,7 +412,7 @@ def test_discovery_finds_the_public_api():
     """Discovery works: the known entry points of every topic module are found (a smoke test of
     the walker, not a list to keep up to date: new functions need no entry here)."""
     for qual in ("infralab.stream.triad", "infralab.network.balls_into_bins", "infralab.thermal.solve_heat_fv",
-                 "infralab.chips.matmul", "infralab.enclave.chacha.search_key", "infralab.enclave.wire.cores_for_line_rate",
+                 "infralab.gemm.matmul", "infralab.enclave.chacha.search_key", "infralab.enclave.wire.cores_for_line_rate",
                  "infralab.enclave.measure.pcr_extend", "infralab.plotting.stacked_bars", "infralab.backend.resolve",
                  "infralab.data_path", "infralab.bench.record"):
         assert qual in FUNCS, qual

@@ -11,7 +11,7 @@ Examples
 >>> from infralab import exercises
 >>> ex = exercises.load("04")
 >>> sorted(ex)
-[1, 2, 3, 4, 5]
+[1, 2, 3, 4, 5, 6]
 
 The answers agree with the analysis (vendor figures and prices as in docs/references.md, section 4, not numbers copied
 from the code's output):
@@ -31,6 +31,8 @@ True
 >>> pct, verdict = ex[5].answer()
 >>> math.isclose(pct, 100 * (1 - (21.50 / (16 * 190 * 0.35)) / (55.04 / (8 * 989 * 0.45)))), verdict
 (True, 'does not hold')
+>>> ex[6].answer() == 2 * 4 * 3 * 8 / ((4 + 3) * 8 * 4)   # 192 FLOPs per 7 loads of 32 bytes
+True
 >>> ex[5].check((31.0, "does not hold"))
 Not all parts are right:
   (saving) Not quite: 31 % has the wrong sign (answers within 2% of the expected value count as right).
@@ -40,7 +42,7 @@ False
 
 from __future__ import annotations
 
-from .. import _checks, chips, claims
+from .. import _checks, chips, claims, gemm
 from ._core import Choice, Exercise, Number, Parts
 
 __all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through Exercise, not API
@@ -152,6 +154,16 @@ def saving_with_mfu(mine: str = "trn1.32xlarge", theirs: str = "p5.48xlarge", pe
                                               _chip(inst["chip"])["bf16_dense_TFLOPs"], mfu=mfu)
     saving = 1.0 - cost[mine] / cost[theirs]        # a fraction; negative means it costs more
     return 100.0 * saving, claims.saving_verdict(saving, claimed)
+
+
+def micro_kernel_intensity(mr: int = 4, nr: int = 3, lanes: int = 8, bytes_per_element: float = 4.0) -> float:
+    """FLOPs per byte loaded into registers by one step of an ``mr x nr`` micro-kernel whose
+    registers hold ``lanes`` values along k: ``mr + nr`` vector loads feed ``mr·nr`` vector FMAs."""
+    mr = _checks.integer("mr", mr, low=1, high=64)
+    nr = _checks.integer("nr", nr, low=1, high=64)
+    lanes = _checks.integer("lanes", lanes, low=1, high=64)
+    s = _checks.positive("bytes_per_element", bytes_per_element)
+    return 2.0 * mr * nr * lanes / ((mr + nr) * lanes * s)
 
 
 EXERCISES = [
@@ -266,5 +278,24 @@ EXERCISES = [
             "this assumption. Claim 1's verdict turns on the MFU ratio and the price period, "
             "which no public methodology fixes (and the Trainium price is dated only to 2025, "
             "assumed to hold in June)."),
+    ),
+    Exercise(
+        number=6,
+        title="the arithmetic intensity of one step of the 4 x 3 micro-kernel",
+        kind=Number(unit="FLOP/byte", rtol=0.02, mistakes=("x2", "x8")),
+        compute=micro_kernel_intensity,
+        params={"mr": gemm.MR, "nr": gemm.NR, "lanes": 8, "bytes_per_element": 4.0},
+        hint_text=(
+            "Count one step of the loop over k: how many 8-lane float32 vectors does it load (one per "
+            "row of the panel of A, one per column of the panel of B), and how many vector fused "
+            "multiply-adds does it issue (one per element of the tile)? An FMA is 2 FLOPs per lane; a "
+            "vector of 8 float32 is 32 bytes."),
+        explanation=(
+            "A step loads 4 + 3 = 7 vectors (7 x 32 = 224 bytes) and issues 4 x 3 = 12 vector FMAs "
+            "(12 x 8 x 2 = 192 FLOPs): 192 / 224 = 0.86 FLOP per byte moved from L1 into registers. "
+            "The lane count cancels: 2·MR·NR / ((MR + NR)·4 bytes). A 6 x 16 outer-product tile would "
+            "give more (about 2.2 FLOP/byte) but needs 12 accumulators plus broadcasts that numba's "
+            "compiler does not keep in registers; the 4 x 3 tile is the largest that fits 16 registers "
+            "with its 4 rows of A."),
     ),
 ]
