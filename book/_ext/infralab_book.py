@@ -4,12 +4,15 @@
   cannot run, and the static figure at the defaults drawn beside it. The widget view becomes a note saying that
   the sliders work in JupyterLab or on Binder, so a reader sees the figure and knows where the controls live.
 * Every notebook page opens with one line saying that it shows the committed outputs, and where to run it.
+* A notebook file that is not a readable notebook (broken JSON, a merge conflict left in it) is an error naming
+  the file, instead of a crash of the whole build that names none.
 * Every notebook in ``notebooks/`` must be in ``book/_toc.yml``: one that is not is a warning naming the file
   (an error under ``-W``), so a new notebook cannot silently miss the book.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from docutils import nodes
@@ -49,6 +52,25 @@ def replace_widget_views(app: Sphinx, doctree: nodes.document) -> None:
     app.env.metadata[docname]["infralab_widgets"] = count
 
 
+EMPTY_NOTEBOOK = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def check_notebook_is_readable(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Report a notebook that is not valid JSON as an error on that file, and build on without it (-W fails)."""
+    path = app.env.doc2path(docname)
+    if not str(path).endswith(".ipynb"):
+        return
+    try:
+        nb = json.loads(source[0])
+        if not isinstance(nb, dict) or "cells" not in nb:
+            raise ValueError("it has no 'cells' list")
+    except ValueError as exc:
+        logger.warning("%s is not a readable notebook (%s): fix or restore it (git checkout -- FILE)",
+                       Path(path).relative_to(app.srcdir), str(exc).splitlines()[0],
+                       location=docname, type="infralab", subtype="notebook")
+        source[0] = EMPTY_NOTEBOOK
+
+
 def check_every_notebook_in_toc(app: Sphinx, env) -> None:
     """Warn (an error under -W) for each notebooks/*.ipynb that the table of contents does not list."""
     srcdir = Path(app.srcdir)
@@ -57,10 +79,11 @@ def check_every_notebook_in_toc(app: Sphinx, env) -> None:
         docname = nb.relative_to(srcdir).with_suffix("").as_posix()
         if docname not in listed:
             logger.warning("%s is not in book/_toc.yml: add it there, or the book leaves it out",
-                           nb.relative_to(srcdir), location=str(nb), type="infralab", subtype="toc")
+                           nb.relative_to(srcdir), type="infralab", subtype="toc")
 
 
 def setup(app: Sphinx) -> dict:
+    app.connect("source-read", check_notebook_is_readable)
     app.connect("doctree-read", replace_widget_views)
     app.connect("env-updated", check_every_notebook_in_toc)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
