@@ -115,3 +115,5 @@ myst_substitutions = {
     "binder_link": f"[Launch the course on Binder]({BINDER_00})",
     "repository_link": f"[github.com/{repository}](https://github.com/{repository})",
 }
+# an explicit colour mode: without one, pydata-sphinx-theme logs "Got invalid theme mode" as a console error
+html_context = {"default_mode": "light"}
