@@ -53,7 +53,7 @@ def _toc_for_this_checkout() -> str:
     toc = yaml.safe_load((CONFDIR / "_toc.yml").read_text())
     absent = [p for p in OPTIONAL_PAGES if not any((ROOT / (p + s)).exists() for s in (".md", ".ipynb"))]
     if not absent:
-        return "_toc.yml"
+        return str(CONFDIR / "_toc.yml")
     for part in toc.get("parts", []):
         part["chapters"] = [c for c in part["chapters"] if c.get("file") not in absent]
     print(f"book: {', '.join(absent)} not in this checkout; built without "

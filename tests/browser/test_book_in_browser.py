@@ -79,7 +79,7 @@ def test_book_page_in_browser(site, browser, chromium_path, docname):
             r.abort()
 
     page.route("**/*", route)
-    stem = docname.replace("/", "_")
+    stem = Path(docname).name
     try:
         page.goto(f"{base}/{docname}.html", wait_until="load", timeout=60_000)
         page.wait_for_load_state("networkidle", timeout=60_000)
