@@ -58,9 +58,14 @@ def _boxes(fig, renderer):
         legend = ax.get_legend()
         if legend is not None:
             add(f"{name} legend", legend)
-    for t in fig.texts:
-        add(f"figure text {t.get_text()[:40]!r}", t)
     sup = getattr(fig, "_suptitle", None)
+    for t in fig.texts:
+        if t is not sup and t is not getattr(fig, "_supxlabel", None) and t is not getattr(fig, "_supylabel", None):
+            add(f"figure text {t.get_text()[:40]!r}", t)
+    for attr in ("_supxlabel", "_supylabel"):
+        t = getattr(fig, attr, None)
+        if t is not None:
+            add(f"figure {attr[1:]} {t.get_text()[:40]!r}", t)
     if sup is not None:
         add(f"suptitle {sup.get_text()[:40]!r}", sup)
     for lg in fig.legends:
@@ -88,7 +93,9 @@ def overlaps(fig, renderer, slack=1.0):
 
 def _check_figure(fig):
     try:
-        renderer = fig.canvas.get_renderer()
+        # a fresh layout at the figure's own dpi: print_figure may have drawn at another dpi
+        fig.draw_without_rendering()
+        renderer = fig._get_renderer()
     except Exception:
         return
     STATE["figures"] += 1

@@ -134,10 +134,3 @@ def test_every_control_works_across_its_range_after_run_all(path):
     print(f"{path.stem}: {result['controls']} controls, {result['settings']} settings swept")
     problems = describe_failures(result)
     assert not problems, f"{path.name}: " + "; ".join(problems)
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_no_text_overlaps_in_any_figure_at_its_defaults(path):
-    result = run(path)
-    problems = describe_overlaps(result)
-    assert not problems, f"{path.name}: " + "; ".join(problems)
