@@ -73,8 +73,8 @@ def _boxes(fig, renderer):
     return out
 
 
-def overlaps(fig, renderer, slack=1.0):
-    """Pairs of text boxes of ``fig`` that intersect by more than ``slack`` pixels each way."""
+def overlaps(fig, renderer, slack=-2.0):
+    """Pairs of text boxes of ``fig`` that intersect or come closer than ``-slack`` pixels (touching text reads as one)."""
     boxes = _boxes(fig, renderer)
     found = []
     for i in range(len(boxes)):

@@ -147,7 +147,7 @@ def test_finds_an_undefined_acronym_and_names_its_cell(tmp_path):
 
 def test_ignores_code_links_paths_math_units_and_product_names(tmp_path):
     nb = _tiny(tmp_path, "`NCCL` in code, [x](https://a.b/NCCL), doc/PERFORMANCE.md, 80 GB, GB200, "
-                         "NVL72, IEEE TOMS 2008, $\\mathrm{XYZ}$ and $$ABC$$.\n\n```\nSRD\n```")
+                         "NVL72, ACM TOMS 2008, $\\mathrm{XYZ}$ and $$ABC$$.\n\n```\nSRD\n```")
     assert missing_entries(nb, GLOSSARY_TINY, []) == []
 
 

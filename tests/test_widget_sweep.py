@@ -5,7 +5,7 @@ Each notebook is executed once, top to bottom in a real kernel (as Run All does)
 
 * **figure overlap**: every figure the notebook renders at its defaults is drawn and the window
   extents of its tick labels, axis labels, titles, suptitle, texts/annotations and legends are
-  compared; two that intersect (by more than a pixel each way) fail, except a box inside its own
+  compared; two that intersect or touch (closer than 2 pixels) fail, except a box inside its own
   legend. Invisible and empty texts are ignored, and so are tick labels matplotlib does not draw.
 * **widget sweep**: after the last cell, every control of every interactive figure (``interact``,
   ``interactive``, ``interactive_output`` and widgets with observers) is set, one at a time with the
