@@ -159,8 +159,9 @@ def test_solution_shows_the_code_that_computes_the_answer(ex, capsys):
     text = capsys.readouterr().out
     source = inspect.getsource(ex.compute)
     assert all(line.strip() in text for line in source.splitlines())
-    assert ex.call_text() in text
-    assert f"Answer: {ex.kind.format(ex.answer())}" in text
+    shown = ex.latest()          # the last given(...) copy of this set, or ex itself
+    assert shown.call_text() in text
+    assert f"Answer: {shown.kind.format(shown.answer())}" in text
 
 
 @pytest.mark.parametrize("ex", ALL, ids=IDS)
@@ -528,3 +529,73 @@ def test_recipe_cells_run_in_a_kernel_without_errors(tmp_path):
     assert sum("replace None with your answer" in t for t in texts) == len(ex)
     assert any("text/markdown" in o.get("data", {}) for o in outputs)
     assert any("Correct: 6 ms" in t for t in texts)
+
+
+# --- solution() works on the learner's own given(...) numbers -----------------------------------
+
+def _scaled(rate: float = 2.0, size: float = 10.0) -> float:
+    return size / rate
+
+
+def _demo_set():
+    return Exercises("demo", [Exercise(1, "time to move it", Number(unit="s"), _scaled,
+                                       {"rate": 2.0, "size": 10.0}, "divide",
+                                       "Moving {size} units at {rate} per second takes {answer}; "
+                                       "LaTeX braces $\\frac{{a}}{{b}}$ and {unknown} stay.")])
+
+
+def test_solution_uses_the_defaults_before_any_given(capsys):
+    ex = _demo_set()
+    ex[1].solution()
+    out = capsys.readouterr().out
+    assert "Moving 10 units at 2 per second takes 5 s" in out    # 10 / 2, by hand
+    assert "_scaled(rate=2.0, size=10.0)" in out and "Answer: 5 s" in out
+    assert "on the exercise's own numbers" in out
+
+
+def test_solution_after_given_shows_the_learners_numbers(capsys):
+    ex = _demo_set()
+    ex[1].given(rate=4.0).check(2.5)
+    capsys.readouterr()
+    ex[1].solution()
+    out = capsys.readouterr().out
+    assert "Moving 10 units at 4 per second takes 2.5 s" in out  # 10 / 4, by hand
+    assert "_scaled(rate=4.0, size=10.0)" in out and "Answer: 2.5 s" in out
+    assert "given(rate=4.0)" in out
+    assert "{unknown}" in out and "{{a}}" in out                  # other braces are left alone
+    ex[1].given(size=3.0)                                        # the LAST given wins
+    ex[1].solution()
+    assert "Answer: 1.5 s" in capsys.readouterr().out
+
+
+def test_given_memory_belongs_to_one_set_not_to_the_module(capsys):
+    first, second = _demo_set(), _demo_set()
+    first[1].given(rate=5.0)
+    second[1].solution()
+    assert "Answer: 5 s" in capsys.readouterr().out               # untouched by the other set
+    first[1].solution()
+    assert "Answer: 2 s" in capsys.readouterr().out
+
+
+def test_a_failed_given_is_not_remembered(capsys):
+    ex = _demo_set()
+    with pytest.raises(ValueError):
+        ex[1].given(rate=0.0)
+    ex[1].solution()
+    assert "Answer: 5 s" in capsys.readouterr().out
+
+
+def test_real_notebook_exercise_solution_follows_given(capsys):
+    ex = exercises.load("00")
+    ex[4].given(bandwidth_GBps=40.0)
+    ex[4].solution()
+    out = capsys.readouterr().out
+    assert "bandwidth_GBps=40.0" in out
+    assert f"Answer: {ex[4].kind.format(ex[4].latest().answer())}" in out
+    assert ex[4].answer() == pytest.approx(12.0)                 # the set's own answer is unchanged
+
+
+def test_solution_never_raises_on_a_broken_definition(capsys):
+    broken = Exercises("demo", [Exercise(1, "t", Choice(("yes", "no")), _word, {}, "h", "e")])
+    broken[1].solution()
+    assert "cannot be shown" in capsys.readouterr().out

@@ -16,6 +16,7 @@ import dataclasses
 import inspect
 import math
 import numbers
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -444,6 +445,11 @@ class Exercise:
     explanation: str = ""
     notebook: str = ""
     _cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+    # The last ``given`` copy per exercise number, shared by one :class:`Exercises` set and the
+    # copies made from its exercises (state of that set, never a module global).
+    _memory: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+    # True for the exercise held by an :class:`Exercises` set (``ex[3]``), False for a ``given`` copy.
+    _in_set: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.number, bool) or not isinstance(self.number, int) or self.number < 1:
@@ -500,8 +506,48 @@ class Exercise:
               f"Hint (exercise {self.number}): {self.hint_text}")
 
     def solution(self) -> None:
-        """Show the worked solution and the code that computes the answer (Markdown in a notebook)."""
-        _show(self.solution_text(markdown=True), self.solution_text(markdown=False))
+        """Show the worked solution and the code that computes the answer (Markdown in a notebook).
+
+        The computation is shown on the learner's own numbers: on this exercise's parameters for a
+        copy made by :meth:`given`, and, for the exercise of a set (``ex[3]``), on the parameters of
+        the last ``ex[3].given(...)`` call made on that set, or on the defaults when there was none.
+        Never raises: a solution that cannot be shown says why.
+        """
+        target = self.latest()
+        try:
+            markdown, plain = target.solution_text(markdown=True), target.solution_text(markdown=False)
+        except Exception as err:  # a broken definition must not give the learner a traceback
+            plain = (f"Exercise {self.number}: the worked solution cannot be shown "
+                     f"({type(err).__name__}: {err}).")
+            markdown = plain
+        _show(markdown, plain)
+
+    def latest(self) -> Exercise:
+        """The exercise whose numbers :meth:`solution` uses: the last ``given`` copy, or this one.
+
+        Examples
+        --------
+        >>> def double(x):
+        ...     return 2 * x
+        >>> ex = Exercises("demo", [Exercise(1, "double it", Number(), double, {"x": 3.0},
+        ...                                  "multiply", "Twice {x} is {answer}.")])
+        >>> ex[1].latest().params["x"]
+        3.0
+        >>> _ = ex[1].given(x=5.0).check(10.0)
+        Correct: 10 (answers within 2% of the expected value count as right).
+        >>> ex[1].latest().params["x"]
+        5.0
+        >>> ex[1].solution()  # doctest: +ELLIPSIS
+        Exercise 1: double it.
+        Twice 5 is 10.
+        ...
+            double(x=5.0)
+        <BLANKLINE>
+        Answer: 10
+        """
+        if self._in_set:
+            return self._memory.get(self.number, self)
+        return self
 
     def given(self, **params: Any) -> Exercise:
         """A copy of this exercise with some parameters replaced (for example your measured value).
@@ -524,6 +570,7 @@ class Exercise:
             raise TypeError(f"exercise {self.number} has no parameter {unknown}; its parameters are "
                             f"{sorted(self.params)}")
         new = dataclasses.replace(self, params={**self.params, **params})
+        object.__setattr__(new, "_memory", self._memory)   # the same set remembers the copy
         try:
             new.answer()
         except Exception as err:  # any failure of compute on these values is the parameters' fault
@@ -532,6 +579,7 @@ class Exercise:
             reason = reason if len(reason) <= 300 else reason[:297] + "..."
             cls = TypeError if isinstance(err, TypeError) else ValueError
             raise cls(f"exercise {self.number}: cannot compute the answer with {named}: {reason}") from None
+        self._memory[self.number] = new
         return new
 
     # --- text ---------------------------------------------------------------------------------
@@ -541,16 +589,55 @@ class Exercise:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{self.compute.__name__}({args})"
 
+    def changed(self) -> dict[str, Any]:
+        """The parameters that differ from the exercise's defaults (those a ``given`` call set)."""
+        defaults = {k: p.default for k, p in inspect.signature(self.compute).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        out = {}
+        for k, v in self.params.items():
+            try:
+                same = k in defaults and bool(defaults[k] == v)
+            except Exception:
+                same = False
+            if not same:
+                out[k] = v
+        return out
+
+    def explanation_text(self) -> str:
+        """The explanation with ``{name}`` placeholders filled from the parameters.
+
+        ``{name}`` for a parameter becomes its value (numbers rendered readably), ``{answer}`` the
+        expected answer as :meth:`Kind.format` prints it; any other braces (LaTeX, code) are kept.
+        """
+        values = {k: (_fmt(float(v)) if isinstance(v, (numbers.Real, np.number))
+                      and not isinstance(v, (bool, np.bool_)) else str(v))
+                  for k, v in self.params.items()}
+
+        def fill(match: re.Match) -> str:
+            name = match.group(1)
+            if name == "answer" and name not in values:
+                return self.kind.format(self.answer())
+            return values.get(name, match.group(0))
+
+        return re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", fill, self.explanation)
+
     def solution_text(self, markdown: bool = True) -> str:
-        """The worked solution: the explanation, the source of ``compute``, the call and its result."""
+        """The worked solution on this exercise's parameters: the explanation, the code, the call, the result."""
         source = textwrap.dedent(inspect.getsource(self.compute)).rstrip()
         result = self.kind.format(self.answer())
+        changed = self.changed()
+        if changed:
+            mine = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+            whose = f"on your numbers from `given({mine})`" if markdown else f"on your numbers from given({mine})"
+        else:
+            whose = "on the exercise's own numbers"
+        explanation = self.explanation_text()
         if markdown:
-            return (f"**Exercise {self.number}: {self.title}.** {self.explanation}\n\n"
-                    f"The answer, computed by `infralab` (the same code checks yours):\n\n"
+            return (f"**Exercise {self.number}: {self.title}.** {explanation}\n\n"
+                    f"The answer {whose}, computed by `infralab` (the same code checks yours):\n\n"
                     f"```python\n{source}\n\n{self.call_text()}\n```\n\n**Answer:** {result}")
-        return (f"Exercise {self.number}: {self.title}.\n{self.explanation}\n\n"
-                f"The answer, computed by infralab (the same code checks yours):\n\n"
+        return (f"Exercise {self.number}: {self.title}.\n{explanation}\n\n"
+                f"The answer {whose}, computed by infralab (the same code checks yours):\n\n"
                 f"{textwrap.indent(source, '    ')}\n\n    {self.call_text()}\n\nAnswer: {result}")
 
     def __repr__(self) -> str:
@@ -584,6 +671,11 @@ class Exercises(Mapping[int, Exercise]):
             if ex.number in items:
                 raise ValueError(f"{notebook}: exercise number {ex.number} is defined twice")
             items[ex.number] = dataclasses.replace(ex, notebook=notebook)
+        #: Exercise number -> the last copy made by ``given`` on this set (see Exercise.solution).
+        self._last_given: dict[int, Exercise] = {}
+        for ex in items.values():
+            object.__setattr__(ex, "_memory", self._last_given)
+            object.__setattr__(ex, "_in_set", True)
         self._items = dict(sorted(items.items()))
 
     def __getitem__(self, number: int) -> Exercise:

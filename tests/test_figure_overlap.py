@@ -1,0 +1,22 @@
+"""No two text elements of any notebook figure overlap at the figure's defaults.
+
+Shares the one execution per notebook of ``test_widget_sweep.py`` (see its docstring for the hook):
+every figure rendered while the notebook runs top to bottom is drawn and the window extents of its
+tick labels, axis labels, titles, suptitle, texts/annotations and legends are compared. Failures
+name the notebook, the cell index, the figure's title and the two texts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from _markdown import NOTEBOOKS
+from test_widget_sweep import describe_overlaps, run
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_text_overlaps_in_any_figure_at_its_defaults(path):
+    result = run(path)
+    print(f"{path.stem}: {result['figures']} figures drawn")
+    problems = describe_overlaps(result)
+    assert not problems, f"{path.name}: " + "; ".join(problems)
