@@ -127,40 +127,48 @@ def _ikj_kernel(a, b, c):
 
 @njit(parallel=True, fastmath=True, cache=True)
 def _blocked_kernel(a, b, c):
-    """c += a @ b (float32), parallel over groups of four rows of c, b blocked for L2.
+    """c += a @ b (float32), b blocked for L2, groups of four rows of c sharing each load of b.
 
-    Four rows are updated together so each element of b, once loaded, feeds four multiply-adds; the
-    accumulator rows are a fresh array per block (not per multiply-add), and the inner loop over j
-    becomes SIMD FMAs. What it lacks: a tile of c that stays in registers, and packed copies of a and b.
+    One parallel region per call: ``prange`` hands each core tasks of ``MC`` rows, and inside a task
+    the loops run over the (BLOCKED_K x BLOCKED_J) blocks of b, then over the task's groups of four
+    rows, so a block of b is reused by the 16 groups of a task while it sits in L2. Each element of
+    b, once loaded, feeds four multiply-adds; the four accumulator rows are allocated once per task,
+    and the inner loop over j becomes SIMD FMAs. What it lacks: a tile of c that stays in registers
+    (every FMA still loads and stores its partial sum in L1), and packed copies of a and b.
     """
     n, kk = a.shape
     m = b.shape[1]
-    for j0 in range(0, m, BLOCKED_J):
-        w = min(BLOCKED_J, m - j0)
-        for k0 in range(0, kk, BLOCKED_K):
-            k1 = min(k0 + BLOCKED_K, kk)
-            for ib in prange((n + 3) // 4):
-                i0 = ib * 4
-                rows = min(4, n - i0)
-                acc = np.zeros((4, w), np.float32)
-                r0, r1, r2, r3 = acc[0], acc[1], acc[2], acc[3]
-                for k in range(k0, k1):
-                    x0 = a[i0, k]
-                    x1 = a[i0 + 1, k] if rows > 1 else np.float32(0)
-                    x2 = a[i0 + 2, k] if rows > 2 else np.float32(0)
-                    x3 = a[i0 + 3, k] if rows > 3 else np.float32(0)
-                    brow = b[k, j0:j0 + w]
-                    for j in range(w):
-                        v = brow[j]
-                        r0[j] += x0 * v
-                        r1[j] += x1 * v
-                        r2[j] += x2 * v
-                        r3[j] += x3 * v
-                for r in range(rows):
-                    crow = c[i0 + r, j0:j0 + w]
-                    arow = acc[r]
-                    for j in range(w):
-                        crow[j] += arow[j]
+    for task in prange((n + MC - 1) // MC):
+        acc = np.empty((4, BLOCKED_J), np.float32)
+        i_end = min(task * MC + MC, n)
+        for j0 in range(0, m, BLOCKED_J):
+            w = min(BLOCKED_J, m - j0)
+            for k0 in range(0, kk, BLOCKED_K):
+                k1 = min(k0 + BLOCKED_K, kk)
+                for i0 in range(task * MC, i_end, 4):
+                    rows = min(4, n - i0)
+                    r0, r1, r2, r3 = acc[0, :w], acc[1, :w], acc[2, :w], acc[3, :w]
+                    r0[:] = 0.0
+                    r1[:] = 0.0
+                    r2[:] = 0.0
+                    r3[:] = 0.0
+                    for k in range(k0, k1):
+                        x0 = a[i0, k]
+                        x1 = a[i0 + 1, k] if rows > 1 else np.float32(0)
+                        x2 = a[i0 + 2, k] if rows > 2 else np.float32(0)
+                        x3 = a[i0 + 3, k] if rows > 3 else np.float32(0)
+                        brow = b[k, j0:j0 + w]
+                        for j in range(w):
+                            v = brow[j]
+                            r0[j] += x0 * v
+                            r1[j] += x1 * v
+                            r2[j] += x2 * v
+                            r3[j] += x3 * v
+                    for r in range(rows):
+                        crow = c[i0 + r, j0:j0 + w]
+                        arow = acc[r, :w]
+                        for j in range(w):
+                            crow[j] += arow[j]
 
 
 # --------------------------------------------------------------------------------------------
