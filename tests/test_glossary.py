@@ -31,7 +31,11 @@ EXCLUDED = {
     "ACM", "CACM", "IJHPCA", "EMNLP", "NSDI", "TCCA", "TOMS", "RANDOM", "TC", "SP", "RFC", "ISO", "IEC",
     "ICML", "NeurIPS", "SC", "HPCA", "ISCA", "ASPLOS", "OSDI", "SIGCOMM", "USENIX",
     # everyday abbreviations a Python reader knows
-    "ID", "OK", "PDF", "URL", "CSV", "UTC", "HTML", "SVG", "PNG",
+    "ID", "OK", "PDF", "URL", "CSV", "UTC", "HTML", "SVG", "PNG", "README",
+    # emphasis, not an abbreviation ("a local **TEST** chain")
+    "TEST",
+    # company and product-line names in citations and hardware descriptions (names, not concepts)
+    "AMD", "EPYC",
 }
 #: Model numbers of products (GB200, NVL72, A100, SHA... no: only letters then 2+ digits, not in
 #: the glossary): a product name, not a term; a glossary entry wins over this rule.
