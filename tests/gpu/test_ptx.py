@@ -13,7 +13,7 @@ import pytest
 from numba import cuda
 from numba import types as T
 
-from infralab import backend, chips, network, stream, thermal
+from infralab import backend, chips, network, stream, thermal, gemm
 from infralab.enclave import chacha
 
 pytestmark = pytest.mark.skipif(backend.simulator_enabled() or backend._gpu_name() is None,
@@ -42,7 +42,7 @@ KERNELS = {
     "fv": (thermal._fv_cuda, (mat(f8),) * 5 + (vec(f8), f8, f8)),
     "fv_steps": (thermal._fv_steps_cuda, (mat(f8),) * 5 + (vec(f8), f8, f8, i8, i8, vec(f8))),
     "max": (thermal._max_cuda, (mat(f8), vec(f8), i8)),
-    "matmul": (chips._matmul_cuda, (mat(f4), mat(f4), mat(f4))),
+    "matmul": (gemm._matmul_cuda, (mat(f4), mat(f4), mat(f4))),
     "search": (chacha._search_cuda, (vec(u4), vec(u4), vec(u4), i8, vec(i8))),
 }
 
