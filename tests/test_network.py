@@ -14,31 +14,31 @@ from infralab import network as nw
 
 def test_ring_allreduce_check_from_facts():
     # facts.md section 1: p = 8, n = 1 GB, B = 50 GB/s, alpha = 5 us -> 35.07 ms
-    assert nw.allreduce_time(1e9, 8, 5e-6, 50e9, "ring") == pytest.approx(35.07e-3, abs=0.005e-3)
+    assert nw.allreduce_time(1e9, 8, 5e-6, 50e9, "ring", efficiency=1.0) == pytest.approx(35.07e-3, abs=0.005e-3)
 
 
 def test_halving_doubling_power_of_two_formula():
     p, n, a, b = 16, 3e8, 2e-6, 25e9
     want = 2 * math.log2(p) * a + 2 * (p - 1) / p * n / b
-    assert nw.allreduce_time(n, p, a, b, "halving_doubling") == pytest.approx(want, rel=1e-12)
+    assert nw.allreduce_time(n, p, a, b, "halving_doubling", efficiency=1.0) == pytest.approx(want, rel=1e-12)
 
 
 def test_halving_doubling_rounds_log_up_for_other_p():
-    assert nw.allreduce_time(0, 5, 1.0, 1.0, "halving_doubling") == pytest.approx(2 * 3)
+    assert nw.allreduce_time(0, 5, 1.0, 1.0, "halving_doubling", efficiency=1.0) == pytest.approx(2 * 3)
 
 
 def test_tree_model():
-    assert nw.allreduce_time(1e6, 1024, 1e-6, 1e9, "tree") == pytest.approx(20e-6 + 2e-3)
+    assert nw.allreduce_time(1e6, 1024, 1e-6, 1e9, "tree", efficiency=1.0) == pytest.approx(20e-6 + 2e-3)
 
 
 @pytest.mark.parametrize("algo", nw.ALGORITHMS)
 def test_one_rank_costs_nothing(algo):
-    assert nw.allreduce_time(1e9, 1, 1e-3, 1e9, algo) == 0.0
+    assert nw.allreduce_time(1e9, 1, 1e-3, 1e9, algo, efficiency=1.0) == 0.0
 
 
 def test_array_of_sizes():
     sizes = np.logspace(0, 9, 10)
-    t = nw.allreduce_time(sizes, 8, 5e-6, 50e9)
+    t = nw.allreduce_time(sizes, 8, 5e-6, 50e9, efficiency=1.0)
     assert t.shape == sizes.shape and np.all(np.diff(t) > 0)
 
 
@@ -52,12 +52,12 @@ def test_array_of_sizes():
 def test_bad_collective_inputs(kwargs, match):
     args = dict(nbytes=1e6, n_ranks=8, latency_s=1e-6, bandwidth_Bps=1e9, algorithm="ring") | kwargs
     with pytest.raises(ValueError, match=match):
-        nw.allreduce_time(**args)
+        nw.allreduce_time(**args, efficiency=1.0)
 
 
 def test_ranks_must_be_integer():
     with pytest.raises(TypeError, match="n_ranks"):
-        nw.allreduce_time(1e6, 8.5, 1e-6, 1e9)
+        nw.allreduce_time(1e6, 8.5, 1e-6, 1e9, efficiency=1.0)
 
 
 sizes = st.floats(0, 1e12)
@@ -70,29 +70,29 @@ bws = st.floats(1e6, 1e13)
 @given(sizes, sizes, ranks, lat, bws, st.sampled_from(nw.ALGORITHMS))
 def test_time_grows_with_message_size(n1, n2, p, a, b, algo):
     lo, hi = sorted((n1, n2))
-    assert nw.allreduce_time(lo, p, a, b, algo) <= nw.allreduce_time(hi, p, a, b, algo)
+    assert nw.allreduce_time(lo, p, a, b, algo, efficiency=1.0) <= nw.allreduce_time(hi, p, a, b, algo, efficiency=1.0)
 
 
 @settings(max_examples=200, deadline=None)
 @given(sizes, ranks, lat, lat, bws, st.sampled_from(nw.ALGORITHMS))
 def test_time_grows_with_latency(n, p, a1, a2, b, algo):
     lo, hi = sorted((a1, a2))
-    assert nw.allreduce_time(n, p, lo, b, algo) <= nw.allreduce_time(n, p, hi, b, algo)
+    assert nw.allreduce_time(n, p, lo, b, algo, efficiency=1.0) <= nw.allreduce_time(n, p, hi, b, algo, efficiency=1.0)
 
 
 @settings(max_examples=200, deadline=None)
 @given(sizes, st.integers(2, 100_000), bws)
 def test_ring_and_halving_doubling_share_the_bandwidth_term(n, p, b):
-    assert nw.allreduce_time(n, p, 0.0, b, "ring") == pytest.approx(
-        nw.allreduce_time(n, p, 0.0, b, "halving_doubling"), rel=1e-12)
+    assert nw.allreduce_time(n, p, 0.0, b, "ring", efficiency=1.0) == pytest.approx(
+        nw.allreduce_time(n, p, 0.0, b, "halving_doubling", efficiency=1.0), rel=1e-12)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(2, 10_000), st.floats(1e-7, 1e-4), st.floats(1e8, 1e12), st.sampled_from(nw.ALGORITHMS))
 def test_crossover_balances_the_two_terms(p, a, b, algo):
-    n = nw.crossover_bytes(p, a, b, algo)
-    latency_only = nw.allreduce_time(0.0, p, a, b, algo)
-    assert nw.allreduce_time(n, p, a, b, algo) == pytest.approx(2 * latency_only, rel=1e-9)
+    n = nw.crossover_bytes(p, a, b, algo, efficiency=1.0)
+    latency_only = nw.allreduce_time(0.0, p, a, b, algo, efficiency=1.0)
+    assert nw.allreduce_time(n, p, a, b, algo, efficiency=1.0) == pytest.approx(2 * latency_only, rel=1e-9)
 
 
 def test_bus_bandwidth_nccl_tests_definition():

@@ -48,6 +48,28 @@ MAX_RANKS = 1 << 30
 MAX_FORMULA_FLOWS = 10**12
 COLLECTIVES = ("allreduce", "allgather", "reducescatter")
 
+#: Measured fraction of the nominal NVLink bandwidth that NCCL's ring all-reduce reaches: 367.6 GB/s
+#: bus bandwidth on 8 x H200 SXM (NVLink 4, 450 GB/s per direction) with NVLS off, i.e.
+#: 367.6 / 450 = 0.817 (stas00/ml-engineering, network/README.md, SHARP section; secondary source).
+#: ``efficiency=1.0`` gives the textbook bound. Data: ``data/measurements.csv``, row
+#: ``nccl_busbw_8xh200_nvls_off``.
+RING_EFFICIENCY = 0.817
+#: Measured fraction of the ideal in-switch-reduction (NVLS) all-reduce: 482.3 GB/s bus bandwidth on
+#: the same 8 x H200 with NVLS on, against the ideal ``2(p-1)/p x 450`` = 787.5 GB/s, i.e. 0.612
+#: (stas00/ml-engineering, network/benchmarks/results/all-reduce-8xH200.md; secondary source).
+#: Row ``nccl_busbw_8xh200_nvls_on``.
+NVLS_EFFICIENCY = 0.612
+#: Fraction of an instance's nominal NIC bandwidth that NCCL's all-reduce reaches across instances,
+#: fitted to 29.6 GB/s bus bandwidth on 4 x p4dn.24xlarge (8 A100, NVLink 3 at 300 GB/s per direction,
+#: 4 x 100 Gb/s EFA = 50 GB/s per instance, 1 GiB messages; NVIDIA/nccl issue 527, a user's
+#: nccl-tests run: secondary source, uncertain) with :func:`two_level_allreduce_time`. The same
+#: thread's 3-instance run (31.8 GB/s) is not used for the fit and is reproduced within 3%.
+#: Rows ``nccl_busbw_4xp4dn`` and ``nccl_busbw_3xp4dn``.
+NIC_EFFICIENCY = 0.514
+#: Nominal NVLink bandwidth per GPU and direction, bytes/s: NVLink 3 (A100) and NVLink 4 (H100/H200).
+NVLINK3_BPS = 300e9
+NVLINK4_BPS = 450e9
+
 
 # --------------------------------------------------------------------------------------------
 # 1. Collectives: the alpha-beta model
@@ -64,6 +86,10 @@ def _alpha_beta_terms(n_ranks: int, algorithm: str) -> tuple[float, float]:
     if algorithm == "halving_doubling":
         return 2.0 * steps, 2.0 * (p - 1) / p
     return 2.0 * steps, 2.0  # tree
+
+
+def _efficiency(name, value):
+    return _checks.real(name, value, low=0.0, high=1.0, low_open=True)
 
 
 def _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm):
@@ -83,8 +109,8 @@ def _bytes_arg(nbytes):
 
 
 def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
-                   algorithm: str = "ring"):
-    """Time of one all-reduce in the alpha-beta (Hockney) model.
+                   algorithm: str = "ring", *, efficiency: float | None = None, nvls: bool = False):
+    """Time of one all-reduce in the alpha-beta (Hockney) model, derated to measured link efficiency.
 
     Parameters
     ----------
@@ -105,6 +131,14 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
         * ``"tree"``: our model of a pipelined reduce then broadcast along NCCL's double binary
           tree, ``2·ceil(log2 p)·alpha + 2·n/B``: logarithmic latency, full bandwidth but without
           the ring's (p-1)/p saving. NCCL publishes no closed form; this is an assumption.
+    efficiency : float, optional
+        Fraction of ``bandwidth_Bps`` the collective achieves, 0 < efficiency <= 1. The default is
+        :data:`RING_EFFICIENCY` (0.817, NCCL's measured ring on 8 x H200) or, with ``nvls``,
+        :data:`NVLS_EFFICIENCY` (0.612); 1.0 gives the textbook bound.
+    nvls : bool
+        In-switch reduction (NVLink SHARP, "NVLS"): each rank sends its ``n`` bytes to the switch
+        once and receives the reduced result once, ``2·alpha + n/(B·efficiency)``, whatever p and
+        ``algorithm`` are (an assumption of this model: one push and one pull).
 
     Returns
     -------
@@ -114,8 +148,8 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
     Raises
     ------
     ValueError
-        Negative bytes or latency, fewer than one rank, bandwidth <= 0, unknown algorithm, an empty or
-        non-finite ``nbytes`` array, or a time that overflows.
+        Negative bytes or latency, fewer than one rank, bandwidth <= 0, efficiency outside (0, 1],
+        unknown algorithm, an empty or non-finite ``nbytes`` array, or a time that overflows.
 
     Notes
     -----
@@ -123,31 +157,51 @@ def allreduce_time(nbytes, n_ranks: int, latency_s: float, bandwidth_Bps: float,
 
     Examples
     --------
-    The check from the facts file: p = 8, n = 1 GB, B = 50 GB/s, alpha = 5 us gives 35.07 ms.
+    The textbook check of docs/references.md, section 1: p = 8, n = 1 GB, B = 50 GB/s,
+    alpha = 5 us gives 35.07 ms at efficiency 1.
 
-    >>> round(allreduce_time(1e9, 8, 5e-6, 50e9) * 1e3, 2)
+    >>> round(allreduce_time(1e9, 8, 5e-6, 50e9, efficiency=1.0) * 1e3, 2)
     35.07
+
+    At the measured ring efficiency the bandwidth term is 1/0.817 times longer:
+
+    >>> round(allreduce_time(1e9, 8, 0.0, 50e9) * 1e3, 2)
+    42.84
     """
     n, scalar = _bytes_arg(nbytes)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
+    if not isinstance(nvls, (bool, np.bool_)):
+        raise TypeError(f"nvls must be True or False, got {type(nvls).__name__}")
+    eff = _efficiency("efficiency", (NVLS_EFFICIENCY if nvls else RING_EFFICIENCY)
+                      if efficiency is None else efficiency)
     steps, mult = _alpha_beta_terms(p, algo)
+    if nvls and p > 1:
+        steps, mult = 2.0, 1.0
     with np.errstate(over="ignore"):
-        t = steps * alpha + mult * n / bw
+        t = steps * alpha + mult * n / (bw * eff)
     _checks.derived("the all-reduce time", t, "nbytes, latency_s and bandwidth_Bps")
     return float(t) if scalar else t
 
 
 def crossover_bytes(n_ranks: int, latency_s: float, bandwidth_Bps: float,
-                    algorithm: str = "ring") -> float:
+                    algorithm: str = "ring", *, efficiency: float = RING_EFFICIENCY) -> float:
     """Message size (bytes) at which the latency and bandwidth terms of the all-reduce are equal.
 
-    Below it the collective is latency-bound (alpha matters), above it bandwidth-bound.
-    Returns ``inf``-free 0.0 for a single rank. Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a result
+    Below it the collective is latency-bound (alpha matters), above it bandwidth-bound. For the
+    ring, ``p·alpha·B·efficiency``. ``efficiency`` is that of :func:`allreduce_time` (default
+    :data:`RING_EFFICIENCY`, measured; 1.0 for the textbook bound), 0 < efficiency <= 1.
+    Returns 0.0 for a single rank. Limits: ``n_ranks`` 1..:data:`MAX_RANKS`; a result
     that overflows raises ValueError.
+
+    Examples
+    --------
+    >>> round(crossover_bytes(8, 5e-6, 50e9, efficiency=1.0) / 1e6, 3)   # p·alpha·B, MB
+    2.0
     """
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
+    eff = _efficiency("efficiency", efficiency)
     steps, mult = _alpha_beta_terms(p, algo)
-    out = 0.0 if mult == 0 else steps * alpha * bw / mult
+    out = 0.0 if mult == 0 else steps * alpha * bw * eff / mult
     return _checks.derived("the crossover size", out, "latency_s and bandwidth_Bps")
 
 
@@ -173,6 +227,72 @@ def bus_bandwidth(nbytes: float, seconds: float, n_ranks: int, collective: str =
     algbw = _checks.derived("algbw", s / t, "nbytes and seconds")
     factor = 2.0 * (p - 1) / p if c == "allreduce" else (p - 1) / p
     return {"algbw_Bps": algbw, "busbw_Bps": algbw * factor}
+
+
+def two_level_allreduce_time(nbytes: float, n_instances: int, gpus_per_instance: int, latency_s: float,
+                             instance_Bps: float, nvlink_Bps: float = NVLINK4_BPS,
+                             algorithm: str = "ring", *, nic_efficiency: float = NIC_EFFICIENCY,
+                             nvlink_efficiency: float = RING_EFFICIENCY) -> float:
+    """All-reduce across instances with NVLink inside each instance and its NICs between them.
+
+    The hierarchical schedule: a reduce-scatter over the instance's ``g`` GPUs on NVLink, an
+    all-reduce of each GPU's ``n/g`` shard across the ``N`` instances (the ``g`` GPUs do it in
+    parallel, sharing the instance's NICs), then an all-gather on NVLink::
+
+        t = steps(N)·alpha + mult(N)·n / (B_inst·e_nic) + 2((g-1)/g)·n / (B_nvl·e_nvl)
+
+    with ``steps`` and ``mult`` those of ``algorithm`` in :func:`allreduce_time`. So the bus
+    bandwidth across instances follows the whole instance's NIC bandwidth ``B_inst``, not a per-GPU
+    share of it. The NVLink stage's latency is left out (an assumption: NVLink hops take well under a
+    microsecond, the network's alpha several).
+
+    Parameters
+    ----------
+    nbytes : float
+        Message size per GPU, bytes (>= 0).
+    n_instances, gpus_per_instance : int
+        Instances N (>= 1) and GPUs per instance g (>= 1); N·g <= :data:`MAX_RANKS`.
+    latency_s : float
+        Network latency alpha between instances, seconds (>= 0).
+    instance_Bps : float
+        Nominal NIC bandwidth of one instance, all its NICs together, bytes/s per direction (> 0):
+        p4d/p4dn 400 Gb/s = 50e9, p5 3,200 Gb/s = 400e9.
+    nvlink_Bps : float
+        Nominal NVLink bandwidth per GPU and direction, bytes/s (> 0); :data:`NVLINK3_BPS` for A100,
+        :data:`NVLINK4_BPS` (default) for H100/H200.
+    algorithm : {"ring", "halving_doubling", "tree"}
+        Algorithm of the stage across instances.
+    nic_efficiency, nvlink_efficiency : float
+        Achieved fractions, 0 < e <= 1. Defaults: :data:`NIC_EFFICIENCY` (fitted to 4 x p4dn,
+        NVIDIA/nccl issue 527) and :data:`RING_EFFICIENCY` (8 x H200 ring). Both 1.0: the textbook bound.
+
+    Returns
+    -------
+    float
+        Seconds.
+
+    Examples
+    --------
+    4 x p4dn.24xlarge, 1 GiB: the bus bandwidth ``2(p-1)/p · n/t`` is about 29.6 GB/s, as measured.
+
+    >>> n = 2**30
+    >>> t = two_level_allreduce_time(n, 4, 8, 0.0, 50e9, NVLINK3_BPS)
+    >>> round(bus_bandwidth(n, t, 32)["busbw_Bps"] / 1e9, 1)
+    29.6
+    """
+    n = _checks.nonnegative("nbytes", nbytes)
+    N = _checks.integer("n_instances", n_instances, low=1, high=MAX_RANKS)
+    g = _checks.integer("gpus_per_instance", gpus_per_instance, low=1, high=MAX_RANKS)
+    if N * g > MAX_RANKS:
+        raise ValueError(f"n_instances * gpus_per_instance must be <= {MAX_RANKS}, got {N * g}")
+    _, alpha, b_inst, algo = _check_link(N, latency_s, instance_Bps, algorithm)
+    b_nvl = _checks.positive("nvlink_Bps", nvlink_Bps)
+    e_nic = _efficiency("nic_efficiency", nic_efficiency)
+    e_nvl = _efficiency("nvlink_efficiency", nvlink_efficiency)
+    steps, mult = _alpha_beta_terms(N, algo)
+    with np.errstate(over="ignore"):
+        t = steps * alpha + mult * n / (b_inst * e_nic) + 2.0 * (g - 1) / g * n / (b_nvl * e_nvl)
+    return float(_checks.derived("the all-reduce time", t, "nbytes, latency_s and the bandwidths"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +333,9 @@ def compute_time_per_step(n_params: float, tokens_per_step: float, n_gpus: int,
 
 def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: float,
                   bandwidth_Bps: float, *, bytes_per_param: float = 2.0, bucket_bytes: float = 25e6,
-                  overlap: float = 0.8, algorithm: str = "ring") -> dict:
+                  overlap: float = 0.8, algorithm: str = "ring", efficiency: float | None = None,
+                  gpus_per_instance: int = 1, nvlink_Bps: float = NVLINK4_BPS,
+                  nvlink_efficiency: float = RING_EFFICIENCY) -> dict:
     """One data-parallel training step: compute plus the gradient all-reduce that is not hidden.
 
     The gradients (``n_params · bytes_per_param`` bytes) are all-reduced in buckets of
@@ -230,7 +352,8 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     compute_s : float
         Compute time of one step, seconds (>= 0); see :func:`compute_time_per_step`.
     latency_s, bandwidth_Bps : float
-        Per-message latency (s, >= 0) and per-rank bandwidth (bytes/s, > 0).
+        Per-message latency (s, >= 0) and bandwidth (bytes/s, > 0): per rank in the flat model
+        (``gpus_per_instance=1``), the whole instance's NIC bandwidth in the two-level model.
     bytes_per_param : float
         Gradient bytes per parameter (2 for bf16), > 0.
     bucket_bytes : float
@@ -239,6 +362,17 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
         Fraction of the compute time that communication can hide behind, 0..1.
     algorithm : {"ring", "halving_doubling", "tree"}
         See :func:`allreduce_time`.
+    efficiency : float, optional
+        Achieved fraction of ``bandwidth_Bps``, 0 < efficiency <= 1. Default: 1.0 in the flat model
+        (the rate passed is taken as achieved; notebook 05's cluster model passes a derated rate) and
+        :data:`NIC_EFFICIENCY` (measured, 4 x p4dn) in the two-level model.
+    gpus_per_instance : int
+        1 (default): one flat all-reduce over ``n_ranks``. More: the two-level model of
+        :func:`two_level_allreduce_time` over ``n_ranks / gpus_per_instance`` instances, which must
+        be whole.
+    nvlink_Bps, nvlink_efficiency : float
+        NVLink bandwidth per GPU and direction (bytes/s, default :data:`NVLINK4_BPS`) and its achieved
+        fraction (default :data:`RING_EFFICIENCY`), used by the two-level model only.
 
     Returns
     -------
@@ -258,13 +392,22 @@ def training_step(n_params: float, n_ranks: int, compute_s: float, latency_s: fl
     bucket = _checks.positive("bucket_bytes", bucket_bytes)
     ov = _checks.real("overlap", overlap, low=0.0, high=1.0)
     p, alpha, bw, algo = _check_link(n_ranks, latency_s, bandwidth_Bps, algorithm)
+    g = _checks.integer("gpus_per_instance", gpus_per_instance, low=1, high=MAX_RANKS)
+    if p % g:
+        raise ValueError(f"n_ranks must be a whole number of instances of gpus_per_instance={g}, got {p}")
+    eff = _efficiency("efficiency", (1.0 if g == 1 else NIC_EFFICIENCY) if efficiency is None else efficiency)
     grad_bytes = _checks.derived("n_params * bytes_per_param", n * bpp, "n_params and bytes_per_param",
                                  positive=True)
     _checks.real("the number of buckets (gradient bytes / bucket_bytes)", grad_bytes / bucket, high=1e12)
     n_buckets = max(1, math.ceil(grad_bytes / bucket))
-    per_bucket = allreduce_time(grad_bytes / n_buckets, p, alpha, bw, algo)
+    if g == 1:
+        per_bucket = allreduce_time(grad_bytes / n_buckets, p, alpha, bw, algo, efficiency=eff)
+        steps, _ = _alpha_beta_terms(p, algo)
+    else:
+        per_bucket = two_level_allreduce_time(grad_bytes / n_buckets, p // g, g, alpha, bw, nvlink_Bps, algo,
+                                              nic_efficiency=eff, nvlink_efficiency=nvlink_efficiency)
+        steps, _ = _alpha_beta_terms(p // g, algo)
     comm = n_buckets * per_bucket
-    steps, _ = _alpha_beta_terms(p, algo)
     exposed = comm - min(comm, ov * compute)
     lat = n_buckets * steps * alpha
     step = compute + exposed
@@ -696,6 +839,7 @@ def simulate_ecmp(n_paths: int, n_flows: int, n_trials: int, seed: int = 0,
     >>> abs(r["mean_used_paths"] - ecmp_expected_used_paths(8, 8)) < 0.05
     True
     """
+    _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
     _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
     (s_used, s_most, s_most2, n_single), most = _summary(n_paths, n_flows, n_trials, seed, backend, return_samples)
     ideal = n_flows / n_paths
@@ -729,6 +873,7 @@ def simulate_spraying(n_paths: int, n_flows: int, packets_per_flow: int, n_trial
         :func:`simulate_ecmp`, plus ``mean_used_paths``; with ``return_samples`` also ``max_load``
         (the fullest path's load, in flows, of every trial).
     """
+    _checks.integer("n_paths", n_paths, low=1, high=MAX_BINS)
     k = _checks.integer("packets_per_flow", packets_per_flow, low=1, high=MAX_BALLS)
     m = _checks.integer("n_flows", n_flows, low=1, high=MAX_BALLS)
     if m * k > MAX_BALLS:

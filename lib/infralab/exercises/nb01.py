@@ -42,7 +42,7 @@ NOTEBOOK = "01_network_latency"
 def ring_crossover_MB(n_ranks: int = 8, latency_us: float = 5.0, bandwidth_GBps: float = 50.0) -> float:
     """Message size (MB) at which the ring all-reduce's latency and bandwidth terms are equal."""
     # 2(p-1)·alpha = 2((p-1)/p)·n/B  =>  n = p·alpha·B
-    n_bytes = nw.crossover_bytes(n_ranks, latency_us * 1e-6, bandwidth_GBps * 1e9, "ring")
+    n_bytes = nw.crossover_bytes(n_ranks, latency_us * 1e-6, bandwidth_GBps * 1e9, "ring", efficiency=1.0)
     return n_bytes / 1e6
 
 
@@ -51,11 +51,11 @@ def ring_crossover_MB(n_ranks: int = 8, latency_us: float = 5.0, bandwidth_GBps:
 def balanced_bucket(n_ranks: int = 20_000, latency_us: float = 8.0, bandwidth_GBps: float = 50.0,
                     n_params: float = 70e9, bytes_per_param: float = 2.0) -> tuple[float, int]:
     """(bucket size in GB at which a ring bucket's two terms are equal, buckets for the gradients)."""
-    bucket_bytes = nw.crossover_bytes(n_ranks, latency_us * 1e-6, bandwidth_GBps * 1e9, "ring")
+    bucket_bytes = nw.crossover_bytes(n_ranks, latency_us * 1e-6, bandwidth_GBps * 1e9, "ring", efficiency=1.0)
     step = nw.training_step(n_params=n_params, n_ranks=n_ranks, compute_s=0.0,
                             latency_s=latency_us * 1e-6, bandwidth_Bps=bandwidth_GBps * 1e9,
                             bytes_per_param=bytes_per_param, bucket_bytes=bucket_bytes,
-                            algorithm="ring")
+                            algorithm="ring", efficiency=1.0)
     return bucket_bytes / 1e9, step["n_buckets"]     # n_buckets = ceil(gradient bytes / bucket)
 
 
