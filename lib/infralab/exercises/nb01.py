@@ -114,15 +114,15 @@ def bypass_saving_percent(n_gpus: int = 4000, before: str = "kernel TCP",
 EXERCISES = [
     Exercise(
         number=1,
-        title="the ring's crossover message size for p = 8, alpha = 5 us, B = 50 GB/s, in MB",
+        title="the ring's crossover message size for p = 8, alpha = 5 us, B = 50 GB/s (textbook bound), in MB",
         kind=Number(unit="MB", rtol=0.02),
         compute=ring_crossover_MB,
         params={"n_ranks": 8, "latency_us": 5.0, "bandwidth_GBps": 50.0},
         hint_text=(
-            "Take the ring row of the table, set its latency term equal to its bandwidth term and "
-            "solve for `n`: the factors (p-1) cancel. Use alpha in seconds and B in bytes per second "
-            "(GB/s, not Gb/s), then convert bytes to MB (1 MB = 1e6 bytes). "
-            "`nw.crossover_bytes(p, alpha, B, \"ring\")` does the same."),
+            "Which two terms of the ring row must be equal? Write both for a message of `n` bytes "
+            "and look for the factor they share. Mind the units: alpha in seconds, B in bytes per "
+            "second (GB/s, not Gb/s), and 1 MB = 1e6 bytes. The table is the textbook bound "
+            "(efficiency 1)."),
         explanation=(
             "Set `2(p-1)·alpha = 2((p-1)/p)·n/B` and solve: `n = p·alpha·B = 8 × 5e-6 s × 50e9 B/s "
             "= 2e6 bytes`, 2 MB. Smaller messages spend more time in latency than in moving bytes. "
@@ -137,9 +137,9 @@ EXERCISES = [
         params={"n_ranks": 20_000, "latency_us": 8.0, "bandwidth_GBps": 50.0, "n_params": 70e9,
                 "bytes_per_param": 2.0},
         hint_text=(
-            "Per bucket, the ring's two terms are equal when the bucket is exactly the crossover "
-            "size `p·alpha·B` (exercise 1). Then divide the model's gradient bytes (parameters "
-            "times 2 bytes in bf16) by that bucket size and round up to whole buckets."),
+            "(a) When are a bucket's two terms equal? That is exercise 1's question again, at this "
+            "p and alpha, in GB. (b) How many bytes of bf16 gradients does a 70B model have, and how "
+            "many whole buckets of size (a) hold them?"),
         explanation=(
             "The bucket must equal the crossover: `n = p·alpha·B = 20,000 × 8e-6 s × 50e9 B/s = 8e9 "
             "bytes`, 8 GB per bucket. A 70B model has 140 GB of bf16 gradients, 17.5 buckets' worth, "
@@ -154,11 +154,10 @@ EXERCISES = [
         compute=ecmp_flows_per_path,
         params={"n_paths": 64, "flows_per_path": 16, "target_slowdown": 1.5},
         hint_text=(
-            "(a) `nw.simulate_ecmp(64, 64 * k, trials, seed=0)[\"slowdown\"]` with `k` flows per "
-            "path, or its closed form `nw.spraying_slowdown(64, k)`: spraying `k` packets per flow "
-            "throws the same balls into the same bins as hashing `k` flows per path. "
-            "(b) Step `k` up one at a time until the slowdown is at most 1.5x; "
-            "`nw.packets_per_flow_needed` runs that search for you."),
+            "(a) Section 3 showed that hashing `k` flows per path and spraying `k` packets per flow "
+            "throw the same balls into the same bins: which of that section's closed forms or "
+            "simulations gives the slowdown then? (b) The slowdown falls as `k` grows: how slowly? "
+            "Raise `k` until the slowdown is at most 1.5x."),
         explanation=(
             "The fullest of `n` paths exceeds the mean of `k` flows per path by about "
             "`E[max of n standard normals] × sqrt(k)` flows (that expectation is 2.34 for 64 "
@@ -202,10 +201,10 @@ EXERCISES = [
                 "tokens_per_step": 4e6, "peak_flops": 989e12, "mfu": 0.40, "instance_Bps": 400e9,
                 "gpus_per_instance": 8, "nvlink_Bps": nw.NVLINK4_BPS, "bucket_bytes": 25e6, "overlap": 0.8},
         hint_text=(
-            "Sum each bar of `nw.LATENCY_BUDGET_US` for alpha (in seconds), then call section 2's "
-            "`saving(4000, algorithm, before_s=..., after_s=...)` for both algorithms. The saving "
-            "is a fraction: the answer is asked in percent. The check uses your `A`, so change an "
-            "assumption there and the expected answer follows."),
+            "What is alpha on each bar of the latency budget, in seconds? Section 2's saving compares "
+            "a latency before with one after, for one algorithm at a time. The answer is asked in "
+            "percent, the model gives a fraction. The check uses your `A`: change an assumption "
+            "there and the expected answer follows."),
         explanation=(
             "The kernel path sums to 11.0 us and the bypass path to 3.8 us, a 65% cut in alpha. "
             "The flat ring is almost all latency (96.5% of its step at 11 us, in the two-level model "
