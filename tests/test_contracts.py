@@ -203,7 +203,7 @@ def _examples():
         "loss_prob": 0.01, "rto_s": 1e-3, "latencies": np.linspace(1.0, 2.0, 8), "messages_per_step": 2,
         "samples": np.linspace(0.0, 1.0, 8), "utilization": 0.5, "quantile": 0.99, "target_slowdown": 1.5,
         "infralab.thermal.combined_reduction:*": (0.5, 0.5), "latency_before_s": 8e-6, "latency_after_s": 6e-6,
-        "infralab.network.time_to_train_saving:**": dict(n_params=1e9, n_ranks=64, compute_s=0.1, bandwidth_Bps=50e9),
+        "infralab.network.collectives.time_to_train_saving:**": dict(n_params=1e9, n_ranks=64, compute_s=0.1, bandwidth_Bps=50e9),
         # thermal
         "total_facility_w": 1150.0, "it_w": 1000.0, "pue_onprem": 1.5, "pue_cloud": 1.15, "util_onprem": 0.3,
         "util_cloud": 0.6, "energy_ratio": 3.0, "grid_g_per_kwh_onprem": 400.0, "grid_g_per_kwh_cloud": 100.0,
@@ -411,7 +411,7 @@ def _short(v) -> str:
 def test_discovery_finds_the_public_api():
     """Discovery works: the known entry points of every topic module are found (a smoke test of
     the walker, not a list to keep up to date: new functions need no entry here)."""
-    for qual in ("infralab.stream.triad", "infralab.network.balls_into_bins", "infralab.thermal.solve_heat_fv",
+    for qual in ("infralab.stream.triad", "infralab.network.ecmp.balls_into_bins", "infralab.thermal.solve_heat_fv",
                  "infralab.gemm.matmul", "infralab.enclave.chacha.search_key", "infralab.enclave.wire.cores_for_line_rate",
                  "infralab.enclave.measure.pcr_extend", "infralab.plotting.stacked_bars", "infralab.backend.resolve",
                  "infralab.data_path", "infralab.bench.record"):

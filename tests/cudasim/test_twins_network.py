@@ -57,7 +57,7 @@ def test_latency_twin_equals_cpu_kernel():
 def test_statistics_agree_where_the_device_sum_of_squares_could_overflow(monkeypatch):
     # past DEVICE_SUM_LIMIT (n_trials * n_balls**2 >= 2**62) the GPU hands its per-trial arrays to the
     # exact host sums; lowering the limit exercises that path on a small problem
-    monkeypatch.setattr(nw, "DEVICE_SUM_LIMIT", 0)
+    monkeypatch.setattr(nw.ecmp, "DEVICE_SUM_LIMIT", 0)
     a = nw.simulate_ecmp(16, 16, 300, seed=1, backend="cpu")
     b = nw.simulate_ecmp(16, 16, 300, seed=1, backend="cuda")
     assert a == b
