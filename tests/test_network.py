@@ -1,4 +1,4 @@
-"""infralab.network against the facts file's checks, analytic formulas and invariants."""
+"""infralab.network against the checks of docs/references.md (section 1), analytic formulas and invariants."""
 
 import math
 
@@ -12,8 +12,8 @@ from infralab import network as nw
 # --- collectives ----------------------------------------------------------------------------
 
 
-def test_ring_allreduce_check_from_facts():
-    # facts.md section 1: p = 8, n = 1 GB, B = 50 GB/s, alpha = 5 us -> 35.07 ms
+def test_ring_allreduce_check_from_the_references():
+    # docs/references.md section 1: p = 8, n = 1 GB, B = 50 GB/s, alpha = 5 us -> 35.07 ms
     assert nw.allreduce_time(1e9, 8, 5e-6, 50e9, "ring", efficiency=1.0) == pytest.approx(35.07e-3, abs=0.005e-3)
 
 
@@ -156,7 +156,7 @@ def test_achieved_mfu_definition():
 
 
 def test_ten_p_ten_u_throughput():
-    # 20,000 GPUs / 8 per p5 = 2,500 instances x 3.2 Tb/s (facts.md) = 8 Pb/s each way
+    # 20,000 GPUs / 8 per p5 = 2,500 instances x 3.2 Tb/s (docs/references.md section 1) = 8 Pb/s each way
     r = nw.cluster_throughput(20_000, 8, 3.2e12)
     assert r["instances"] == 2500
     assert r["per_direction_bps"] == pytest.approx(8e15)
@@ -178,7 +178,7 @@ def test_compute_time_per_step():
 
 
 @pytest.mark.parametrize("n, m, used, p_ok", [(8, 8, 5.2511, 0.002403), (8, 4, 3.3105, 0.410156)])
-def test_balls_into_bins_checks_from_facts(n, m, used, p_ok):
+def test_balls_into_bins_checks_from_the_references(n, m, used, p_ok):
     assert nw.ecmp_expected_used_paths(n, m) == pytest.approx(used, abs=5e-5)
     assert nw.ecmp_no_collision_probability(n, m) == pytest.approx(p_ok, abs=5e-7)
 
