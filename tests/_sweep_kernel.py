@@ -73,17 +73,25 @@ def _boxes(fig, renderer):
     return out
 
 
-def overlaps(fig, renderer, slack=-2.0):
-    """Pairs of text boxes of ``fig`` that intersect or come closer than ``-slack`` pixels (touching text reads as one)."""
+def overlaps(fig, renderer, slack=2.0):
+    """Pairs of text boxes of ``fig`` that clash.
+
+    Two boxes clash when they intersect, or when they come within ``slack`` pixels of each other
+    along one axis while sharing more than ``slack`` pixels along the other (aligned text that
+    touches reads as one word or one line). Boxes that only meet at a corner (matplotlib's default
+    x- and y-tick labels at the origin, whose ink is several pixels apart) do not clash, and neither
+    does a box inside its own legend.
+    """
     boxes = _boxes(fig, renderer)
     found = []
     for i in range(len(boxes)):
         a_lab, a = boxes[i]
         for j in range(i + 1, len(boxes)):
             b_lab, b = boxes[j]
-            w = min(a.x1, b.x1) - max(a.x0, b.x0)
-            h = min(a.y1, b.y1) - max(a.y0, b.y0)
-            if w > slack and h > slack:
+            w = min(a.x1, b.x1) - max(a.x0, b.x0)      # shared width (negative: the horizontal gap)
+            h = min(a.y1, b.y1) - max(a.y0, b.y0)      # shared height (negative: the vertical gap)
+            clash = (w > 0 and h > 0) or (w > -slack and h > slack) or (h > -slack and w > slack)
+            if clash:
                 nested = ((a.x0 <= b.x0 and a.x1 >= b.x1 and a.y0 <= b.y0 and a.y1 >= b.y1 and "legend" in a_lab)
                           or (b.x0 <= a.x0 and b.x1 >= a.x1 and b.y0 <= a.y0 and b.y1 >= a.y1 and "legend" in b_lab))
                 if not nested:
@@ -109,8 +117,14 @@ def _check_figure(fig):
 
 
 def install():
+    import matplotlib
     import matplotlib.backend_bases as bb
     from IPython import get_ipython
+
+    # Figures reach print_figure only through a backend that displays them, as JupyterLab's inline
+    # one does; under Agg (MPLBACKEND=Agg, as CI exports) plt.show() draws nothing and the overlap
+    # check would see no figure. The test starts the kernel with the inline backend and checks this.
+    STATE["backend"] = matplotlib.get_backend()
 
     original = bb.FigureCanvasBase.print_figure
 
@@ -206,8 +220,9 @@ def sweep():
     caught = []
     original_showtraceback = ip.showtraceback
 
-    def showtraceback(*args, **kwargs):
-        etype, value, _ = sys.exc_info()
+    def showtraceback(exc_tuple=None, *args, **kwargs):
+        # interactive.update calls it inside its except clause; Output.__exit__ passes the exception
+        etype, value, _ = exc_tuple if exc_tuple is not None else sys.exc_info()
         caught.append(f"{getattr(etype, '__name__', etype)}: {value}")
 
     ip.showtraceback = showtraceback
@@ -247,5 +262,5 @@ def sweep():
 
 
 def report():
-    out = {k: STATE[k] for k in ("overlaps", "figures", "controls", "settings", "failures")}
+    out = {k: STATE.get(k) for k in ("backend", "overlaps", "figures", "controls", "settings", "failures")}
     print("W7SWEEP" + json.dumps(out))

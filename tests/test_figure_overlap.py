@@ -18,6 +18,7 @@ pytestmark = _pytest.mark.skipif(_os.environ.get("INFRALAB_SWEEP") != "1",
                                  reason="set INFRALAB_SWEEP=1 to run the widget sweep and overlap checks")
 
 
+import nbformat
 import pytest
 
 from _markdown import NOTEBOOKS
@@ -28,5 +29,9 @@ from test_widget_sweep import describe_overlaps, run
 def test_no_text_overlaps_in_any_figure_at_its_defaults(path):
     result = run(path)
     print(f"{path.stem}: {result['figures']} figures drawn")
+    shown = sum("image/png" in o.get("data", {}) for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "code" for o in c.get("outputs", []))
+    # a notebook whose committed outputs hold figures must have had figures checked (no vacuous pass)
+    assert result["figures"] > 0 or shown == 0, f"{path.name}: shows {shown} figures but none was drawn for the check"
     problems = describe_overlaps(result)
     assert not problems, f"{path.name}: " + "; ".join(problems)
