@@ -862,12 +862,12 @@ class PackageModel:
 
 
 #: An accelerator die of 814 mm^2, the size NVIDIA gives for the H100 (Hopper whitepaper, 2022); used
-#: as an ASSUMPTION for a 1,000 W die (B200's die sizes are not in facts.md).
+#: as an ASSUMPTION for a 1,000 W die (no B200 die size is cited in docs/references.md).
 DIE_AREA_M2 = 814e-6
 
 #: ONE table of cooling assumptions for one accelerator, used by notebook 02's resistance chain
 #: (section 3) and its package simulation (section 4) alike:
-#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges in facts.md);
+#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges, docs/references.md section 2);
 #: ``wetted_area_m2`` the surface that touches the coolant (fins for air, channels for a cold plate);
 #: ``t_inf_c`` coolant inlet temperature, C (air: the top of ASHRAE's recommended 18-27 C band, a
 #: little under; water: warm-water cooling); ``r_jc`` and ``r_tim`` junction-to-case and interface
