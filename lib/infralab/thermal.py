@@ -32,13 +32,13 @@ from numba.core.extending import register_jitable
 from . import _checks
 from . import backend as _backend
 
-#: Fluid properties from facts.md section 2: air at 20 C, water at 25 C.
+#: Fluid properties from docs/references.md section 2: air at 20 C, water at 25 C.
 FLUIDS = {
     "air": {"rho_kg_m3": 1.20, "cp_J_kgK": 1006.0},
     "water": {"rho_kg_m3": 997.0, "cp_J_kgK": 4180.0},
 }
 
-#: Convective heat transfer coefficient ranges, W/(m^2 K) (Cengel, via facts.md).
+#: Convective heat transfer coefficient ranges, W/(m^2 K) (Cengel, via docs/references.md section 2).
 H_RANGES = {"forced air": (25.0, 250.0), "forced liquid": (50.0, 20_000.0), "boiling": (2_500.0, 100_000.0)}
 
 #: Most time steps of one solver call (the per-step overhead of a parallel sweep or a GPU launch is
@@ -152,7 +152,7 @@ def combined_reduction(*reductions: float) -> float:
     """Total reduction of successive cuts: ``1 - prod(1 - r_i)``.
 
     The Accenture study gives its "99% less carbon" as about 94% from moving to AWS times about 81%
-    more from optimizing for AWS silicon (facts.md section 2).
+    more from optimizing for AWS silicon (docs/references.md section 2).
 
     Examples
     --------
@@ -208,7 +208,7 @@ def pue_with_containment(pue_base: float, cooling_share_of_overhead: float,
 def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float:
     """Volumetric flow (m^3/s) that carries ``power_w`` away at a temperature rise ``delta_t_k``.
 
-    ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (facts.md).
+    ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (docs/references.md section 2).
 
     Limits: finite inputs; a flow that overflows, or underflows to 0 for a positive power, raises ValueError.
 

@@ -203,7 +203,7 @@ EXERCISES = [
         explanation=(
             "`V = 10,000 / (1.20 x 1006 x 12)`, about 0.69 m³/s; divided by 0.3048³ m³ per cubic foot "
             "and times 60 s per minute, about 1,460 CFM. That is about 8.3 times the 175.5 CFM of one "
-            "kilowatt at 10 K (facts.md): ten times the power at 1.2 times the temperature rise."),
+            "kilowatt at 10 K (docs/references.md, section 2): ten times the power at 1.2 times the temperature rise."),
     ),
     Exercise(
         number=3,
@@ -220,7 +220,7 @@ EXERCISES = [
         explanation=(
             "`95 = 30 + 1000 (0.05 + 1/(100 A))` leaves `1/(100 A) = 0.015` K/W, so `A` is two thirds "
             "of a square metre: a third more fin area than the table's 0.5 m² for 5 K warmer air. At "
-            "32 °C, the top of ASHRAE class A1 (facts.md), only 0.013 K/W is left and the area grows to "
+            "32 °C, the top of ASHRAE class A1 (docs/references.md, section 2), only 0.013 K/W is left and the area grows to "
             "about 0.77 m². Each kelvin of inlet takes 1 K/1000 W = 0.001 K/W out of the sink's budget, "
             "and the area goes as one over what is left, so it grows ever faster as the margin shrinks; "
             "at 45 °C no fin area suffices (R_jc + R_TIM alone would use the whole budget). Air can "
