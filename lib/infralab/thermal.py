@@ -867,15 +867,27 @@ DIE_AREA_M2 = 814e-6
 
 #: ONE table of cooling assumptions for one accelerator, used by notebook 02's resistance chain
 #: (section 3) and its package simulation (section 4) alike:
-#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges, docs/references.md section 2);
-#: ``wetted_area_m2`` the surface that touches the coolant (fins for air, channels for a cold plate);
-#: ``t_inf_c`` coolant inlet temperature, C (air: the top of ASHRAE's recommended 18-27 C band, a
-#: little under; water: warm-water cooling); ``r_jc`` and ``r_tim`` junction-to-case and interface
-#: resistances, K/W. Every value is an ASSUMPTION the reader can change. The air heat sink (0.5 m^2 of
-#: fins) is large, as in the air-cooled 8 x 1,000 W systems that exist (tall chassis, big sinks).
+#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges, docs/references.md
+#: section 2); ``wetted_area_m2`` the surface that touches the coolant (fins for air, channels for a cold
+#: plate); ``t_inf_c`` coolant inlet temperature, C (air: a little under the top of ASHRAE's recommended
+#: 18-27 C band; water: warm-water cooling at 30 C, an assumption); ``r_jc`` and ``r_tim``
+#: junction-to-case and interface resistances, K/W.
+#:
+#: Liquid row, calibrated (all uncertain: NVIDIA publishes no R_jc for the H100 and no cold-plate figure):
+#: ``r_jc = 0.01`` K/W is conduction through a bare 1 mm silicon die, 1 mm / (148 W/(m K) x 814 mm^2)
+#: = 0.0083 K/W, rounded up; ``r_tim = 0.006`` K/W is a TIM of 5 mm^2 K/W (the package model's
+#: ``tim_r_m2k_w``) over 814 mm^2; the cold plate's ``1/(hA) = 0.01`` K/W is inside the "less than
+#: 0.03 C/W" that a cold-plate vendor gives as the GB200 target (Kenfa Tech, secondary and uncertain,
+#: https://www.kenfatech.com/gb200-liquid-cooling-plate-design). With these, a 700 W H100 runs at
+#: 48 C, inside the 41-50 C that Latif et al. (2025, https://arxiv.org/abs/2507.16781) measured on
+#: liquid-cooled HGX H100 systems (``data/measurements.csv`` row ``h100_gpu_temp_liquid``).
+#: Air row: ``r_jc + r_tim = 0.05`` K/W lumps the die, its TIM and the spreading resistance of the
+#: large heat sink's base (heat spreads from 8 cm^2 of die to 0.5 m^2 of fins), an assumption; a 700 W
+#: H100 then runs at 74 C against the 54-72 C measured air-cooled (row ``h100_gpu_temp_air``). The
+#: ideal chain is a parameter away: ``r_jc=0, r_tim=0`` leaves the convective step alone.
 COOLING = {
     "air": {"h": 100.0, "wetted_area_m2": 0.5, "t_inf_c": 25.0, "r_jc": 0.03, "r_tim": 0.02},
-    "liquid": {"h": 10_000.0, "wetted_area_m2": 0.01, "t_inf_c": 30.0, "r_jc": 0.03, "r_tim": 0.02},
+    "liquid": {"h": 10_000.0, "wetted_area_m2": 0.01, "t_inf_c": 30.0, "r_jc": 0.01, "r_tim": 0.006},
 }
 
 
@@ -888,6 +900,8 @@ def chain_temperature(power_w: float, cooling: str = "air", **override) -> float
     --------
     >>> round(chain_temperature(1000, "air"), 1)    # 25 + 1000 * (0.03 + 0.02 + 1/(100 * 0.5))
     95.0
+    >>> round(chain_temperature(700, "liquid"), 1)  # 30 + 700 * (0.01 + 0.006 + 1/(10000 * 0.01))
+    48.2
 
     Limits: those of :func:`junction_temperature`; ``override`` keys of a :data:`COOLING` row only.
     """
@@ -895,6 +909,10 @@ def chain_temperature(power_w: float, cooling: str = "air", **override) -> float
     for key, val in override.items():
         if key not in row:
             raise ValueError(f"unknown cooling parameter {key!r}; allowed: {tuple(row)}")
+        if key in ("h", "wetted_area_m2"):
+            val = _checks.positive(key, val)
+        elif key in ("r_jc", "r_tim"):
+            val = _checks.nonnegative(key, val)
         row[key] = val
     return junction_temperature(power_w, row["t_inf_c"], row["r_jc"], row["r_tim"], row["h"],
                                 row["wetted_area_m2"])
