@@ -918,15 +918,24 @@ def chain_temperature(power_w: float, cooling: str = "air", **override) -> float
                                 row["wetted_area_m2"])
 
 
-def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, width_m: float = 0.1,
+#: Geometry of :func:`package_model` per cooling type (assumptions): the air heat sink's base is
+#: 100 mm wide and sits on a 3 mm copper lid; the liquid cold plate is 40 mm wide and sits on the
+#: bare die (SXM modules have no lid, an assumption), through one TIM.
+PACKAGE = {
+    "air": {"width_m": 0.1, "lid_m": 3e-3},
+    "liquid": {"width_m": 0.04, "lid_m": 0.0},
+}
+
+
+def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, width_m: float | None = None,
                   die_width_m: float = 0.0285, depth_m: float = 0.0285, tim_r_m2k_w: float = 5e-6,
                   h: float | None = None, area_factor: float | None = None,
-                  t_inf_c: float | None = None) -> PackageModel:
+                  t_inf_c: float | None = None, lid_m: float | None = None) -> PackageModel:
     """Build the cross-section: die (with mold beside it), TIM, copper lid, TIM, copper base/cold plate.
 
-    Layers from the cooled face (row 0) down: base 5 mm, TIM (1 cell), lid 3 mm, TIM (1 cell), die
-    1 mm. A TIM is one cell thick, so its conductivity is set to give ``tim_r_m2k_w`` of thermal
-    resistance per area (5 mm²·K/W, an assumption). The model is 2-D: the package is assumed
+    Layers from the cooled face (row 0) down: base 5 mm, TIM (1 cell), lid 3 mm and a second TIM
+    (under air; a bare die under liquid, see :data:`PACKAGE`), die 1 mm. A TIM is one cell thick, so
+    its conductivity is set to give ``tim_r_m2k_w`` of thermal resistance per area (5 mm²·K/W, an assumption). The model is 2-D: the package is assumed
     ``depth_m`` deep with the die's power spread along that depth, so spreading in the third
     dimension and the die's real hot spots are ignored (an assumption the notebook states). The
     defaults make the die 28.5 mm x 28.5 mm, about :data:`DIE_AREA_M2`, and take the coolant side
@@ -943,7 +952,13 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     dx : float
         Cell size, m (0.1 mm to 2 mm).
     width_m, die_width_m, depth_m : float
-        Package width, die width and depth of the extruded cross-section, m.
+        Package width (default from :data:`PACKAGE`), die width and depth of the extruded
+        cross-section, m.
+    lid_m : float, optional
+        Thickness of the copper lid (integrated heat spreader), m, 0..10 mm (default from
+        :data:`PACKAGE`). ``0`` models a bare
+        die (as on SXM modules, an assumption): the base or cold plate then sits on the die through
+        one TIM, and the lid and its second TIM are left out.
 
     Notes
     -----
@@ -952,6 +967,9 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     """
     p = _checks.nonnegative("power_w", power_w)
     opts = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
+    geometry = PACKAGE[cooling]
+    width_m = geometry["width_m"] if width_m is None else width_m
+    lid_m = geometry["lid_m"] if lid_m is None else lid_m
     d = _checks.real("dx", dx, low=1e-4, high=2e-3)
     w = _checks.real("width_m", width_m, low=0.01, high=0.5)
     dw = _checks.real("die_width_m", die_width_m, low=d, high=w)
@@ -964,11 +982,14 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     af = _checks.positive("area_factor", opts["area_factor"])
     tinf = _checks.real("t_inf_c", opts["t_inf_c"], low=-50, high=150)
     tim = _checks.positive("tim_r_m2k_w", tim_r_m2k_w)
+    lid = _checks.real("lid_m", lid_m, low=0.0, high=1e-2)
 
     def cells(thickness):
         return max(1, int(round(thickness / d)))
-    layers = [("base / cold plate (copper)", cells(5e-3), "copper"), ("TIM2", 1, "tim"),
-              ("lid (copper)", cells(3e-3), "copper"), ("TIM1", 1, "tim"), ("die (silicon)", cells(1e-3), "die")]
+    layers = [("base / cold plate (copper)", cells(5e-3), "copper")]
+    if lid > 0:
+        layers += [("TIM2", 1, "tim"), ("lid (copper)", cells(lid), "copper")]
+    layers += [("TIM1", 1, "tim"), ("die (silicon)", cells(1e-3), "die")]
     ny = sum(n for _, n, _ in layers)
     nx = int(round(w / d))
     k = np.empty((ny, nx))
