@@ -134,10 +134,10 @@ def test_step_matches_the_alpha_beta_model():
 
 def test_air_limit_solves_the_junction_chain():
     # thermal.COOLING (notebook 02's one table): air 95 = 25 + P * (0.03 + 0.02 + 1/(100 * 0.5)),
-    # liquid 95 = 30 + P * (0.03 + 0.02 + 1/(10000 * 0.01))
+    # liquid 95 = 30 + P * (0.01 + 0.006 + 1/(10000 * 0.01)) (the calibrated cold-plate chain)
     d = ev()["derived"]
     assert d["air_limit_w"] == pytest.approx(70 / (0.05 + 1 / 50), rel=1e-12)
-    assert d["liquid_limit_w"] == pytest.approx(65 / (0.05 + 1 / 100), rel=1e-12)
+    assert d["liquid_limit_w"] == pytest.approx(65 / (0.016 + 1 / 100), rel=1e-12)
     assert ev("p4d.24xlarge", 500)["cooling"] == "air"            # A100 400 W (docs/references.md)
     assert ev()["cooling"] == "air"                                # H100 700 W: p5 servers are air-cooled
     assert ev(air_fin_area_m2=0.1)["cooling"] == "liquid"          # a small heat sink cannot hold 700 W

@@ -336,3 +336,52 @@ def test_place_servers_bad_input():
         th.place_servers([1.0, 2.0], [True], 1, 1, rack_power_w=1, air_cooling_w=1, liquid_cooling_w=1)
     with pytest.raises(ValueError, match="server_w"):
         th.place_servers([0.0], [True], 1, 1, rack_power_w=1, air_cooling_w=1, liquid_cooling_w=1)
+
+
+# --- calibration against published measurements (data/measurements.csv) ----------------------
+
+#: Tolerance of the calibrated chain against the measured GPU temperature, relative error in degC.
+#: degC, not K of rise: the source (Latif et al. 2025) gives sensor temperatures but no inlet
+#: temperature, so a rise above the coolant cannot be formed from it.
+CALIBRATION_RTOL = 0.20
+H100_TDP_W = 700.0      # H100 SXM board power (NVIDIA datasheet), fed to the model as the load
+
+
+@pytest.mark.parametrize("cooling, row", [("liquid", "h100_gpu_temp_liquid"), ("air", "h100_gpu_temp_air")])
+def test_calibrated_chain_reproduces_measured_h100_temperatures(cooling, row):
+    from infralab.measurements import load_measurements, relative_error
+    m = load_measurements()[row]
+    assert m.unit == "degC"
+    model = th.chain_temperature(H100_TDP_W, cooling)
+    assert abs(relative_error(model, m.value)) <= CALIBRATION_RTOL, (cooling, model, m.value)
+
+
+def test_liquid_lies_inside_its_measured_range_and_well_below_air():
+    from infralab.measurements import load_measurements
+    ms = load_measurements()
+    liq = ms["h100_gpu_temp_liquid"]
+    liquid, air = th.chain_temperature(H100_TDP_W, "liquid"), th.chain_temperature(H100_TDP_W, "air")
+    assert liq.low <= liquid <= liq.high
+    # measured: liquid runs 54 - 50 = 4 K to 72 - 41 = 31 K cooler than air; the model must too
+    air_m = ms["h100_gpu_temp_air"]
+    assert air_m.low - liq.high <= air - liquid <= air_m.high - liq.low + 5.0
+
+
+def test_liquid_chain_is_the_sum_of_its_cited_parts_and_the_ideal_is_a_parameter_away():
+    row = th.COOLING["liquid"]
+    # R_jc: conduction through a 1 mm silicon die of 814 mm^2 (148 W/(m K)), rounded up
+    assert 1e-3 / (148.0 * th.DIE_AREA_M2) <= row["r_jc"] <= 1.5e-3 / (148.0 * th.DIE_AREA_M2)
+    # R_TIM: 5 mm^2 K/W over the die
+    assert row["r_tim"] == pytest.approx(5e-6 / th.DIE_AREA_M2, rel=0.05)
+    # the cold plate's convective step is under the vendor's 0.03 K/W target
+    assert 1 / (row["h"] * row["wetted_area_m2"]) < 0.03
+    ideal = th.chain_temperature(700.0, "liquid", r_jc=0.0, r_tim=0.0)
+    assert ideal == pytest.approx(row["t_inf_c"] + 700.0 / (row["h"] * row["wetted_area_m2"]))
+
+
+@pytest.mark.parametrize("key, value", [("r_jc", -0.01), ("r_tim", -1e-3), ("h", 0.0), ("wetted_area_m2", -1.0)])
+def test_calibration_parameter_outside_its_range_names_it(key, value):
+    with pytest.raises(ValueError, match=key):
+        th.chain_temperature(700.0, "liquid", **{key: value})
+    with pytest.raises(ValueError, match="power_w"):
+        th.chain_temperature(-1.0, "liquid")

@@ -32,13 +32,13 @@ from numba.core.extending import register_jitable
 from . import _checks
 from . import backend as _backend
 
-#: Fluid properties from facts.md section 2: air at 20 C, water at 25 C.
+#: Fluid properties from docs/references.md section 2: air at 20 C, water at 25 C.
 FLUIDS = {
     "air": {"rho_kg_m3": 1.20, "cp_J_kgK": 1006.0},
     "water": {"rho_kg_m3": 997.0, "cp_J_kgK": 4180.0},
 }
 
-#: Convective heat transfer coefficient ranges, W/(m^2 K) (Cengel, via facts.md).
+#: Convective heat transfer coefficient ranges, W/(m^2 K) (Cengel, via docs/references.md section 2).
 H_RANGES = {"forced air": (25.0, 250.0), "forced liquid": (50.0, 20_000.0), "boiling": (2_500.0, 100_000.0)}
 
 #: Most time steps of one solver call (the per-step overhead of a parallel sweep or a GPU launch is
@@ -152,7 +152,7 @@ def combined_reduction(*reductions: float) -> float:
     """Total reduction of successive cuts: ``1 - prod(1 - r_i)``.
 
     The Accenture study gives its "99% less carbon" as about 94% from moving to AWS times about 81%
-    more from optimizing for AWS silicon (facts.md section 2).
+    more from optimizing for AWS silicon (docs/references.md section 2).
 
     Examples
     --------
@@ -208,7 +208,7 @@ def pue_with_containment(pue_base: float, cooling_share_of_overhead: float,
 def required_flow(power_w: float, delta_t_k: float, fluid: str = "air") -> float:
     """Volumetric flow (m^3/s) that carries ``power_w`` away at a temperature rise ``delta_t_k``.
 
-    ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (facts.md).
+    ``Vdot = P / (rho · c_p · dT)`` with the property values of :data:`FLUIDS` (docs/references.md section 2).
 
     Limits: finite inputs; a flow that overflows, or underflows to 0 for a positive power, raises ValueError.
 
@@ -862,20 +862,32 @@ class PackageModel:
 
 
 #: An accelerator die of 814 mm^2, the size NVIDIA gives for the H100 (Hopper whitepaper, 2022); used
-#: as an ASSUMPTION for a 1,000 W die (B200's die sizes are not in facts.md).
+#: as an ASSUMPTION for a 1,000 W die (no B200 die size is cited in docs/references.md).
 DIE_AREA_M2 = 814e-6
 
 #: ONE table of cooling assumptions for one accelerator, used by notebook 02's resistance chain
 #: (section 3) and its package simulation (section 4) alike:
-#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges in facts.md);
-#: ``wetted_area_m2`` the surface that touches the coolant (fins for air, channels for a cold plate);
-#: ``t_inf_c`` coolant inlet temperature, C (air: the top of ASHRAE's recommended 18-27 C band, a
-#: little under; water: warm-water cooling); ``r_jc`` and ``r_tim`` junction-to-case and interface
-#: resistances, K/W. Every value is an ASSUMPTION the reader can change. The air heat sink (0.5 m^2 of
-#: fins) is large, as in the air-cooled 8 x 1,000 W systems that exist (tall chassis, big sinks).
+#: ``h`` convective coefficient at the wetted surface, W/(m^2 K) (inside Cengel's ranges, docs/references.md
+#: section 2); ``wetted_area_m2`` the surface that touches the coolant (fins for air, channels for a cold
+#: plate); ``t_inf_c`` coolant inlet temperature, C (air: a little under the top of ASHRAE's recommended
+#: 18-27 C band; water: warm-water cooling at 30 C, an assumption); ``r_jc`` and ``r_tim``
+#: junction-to-case and interface resistances, K/W.
+#:
+#: Liquid row, calibrated (all uncertain: NVIDIA publishes no R_jc for the H100 and no cold-plate figure):
+#: ``r_jc = 0.01`` K/W is conduction through a bare 1 mm silicon die, 1 mm / (148 W/(m K) x 814 mm^2)
+#: = 0.0083 K/W, rounded up; ``r_tim = 0.006`` K/W is a TIM of 5 mm^2 K/W (the package model's
+#: ``tim_r_m2k_w``) over 814 mm^2; the cold plate's ``1/(hA) = 0.01`` K/W is inside the "less than
+#: 0.03 C/W" that a cold-plate vendor gives as the GB200 target (Kenfa Tech, secondary and uncertain,
+#: https://www.kenfatech.com/gb200-liquid-cooling-plate-design). With these, a 700 W H100 runs at
+#: 48 C, inside the 41-50 C that Latif et al. (2025, https://arxiv.org/abs/2507.16781) measured on
+#: liquid-cooled HGX H100 systems (``data/measurements.csv`` row ``h100_gpu_temp_liquid``).
+#: Air row: ``r_jc + r_tim = 0.05`` K/W lumps the die, its TIM and the spreading resistance of the
+#: large heat sink's base (heat spreads from 8 cm^2 of die to 0.5 m^2 of fins), an assumption; a 700 W
+#: H100 then runs at 74 C against the 54-72 C measured air-cooled (row ``h100_gpu_temp_air``). The
+#: ideal chain is a parameter away: ``r_jc=0, r_tim=0`` leaves the convective step alone.
 COOLING = {
     "air": {"h": 100.0, "wetted_area_m2": 0.5, "t_inf_c": 25.0, "r_jc": 0.03, "r_tim": 0.02},
-    "liquid": {"h": 10_000.0, "wetted_area_m2": 0.01, "t_inf_c": 30.0, "r_jc": 0.03, "r_tim": 0.02},
+    "liquid": {"h": 10_000.0, "wetted_area_m2": 0.01, "t_inf_c": 30.0, "r_jc": 0.01, "r_tim": 0.006},
 }
 
 
@@ -888,6 +900,8 @@ def chain_temperature(power_w: float, cooling: str = "air", **override) -> float
     --------
     >>> round(chain_temperature(1000, "air"), 1)    # 25 + 1000 * (0.03 + 0.02 + 1/(100 * 0.5))
     95.0
+    >>> round(chain_temperature(700, "liquid"), 1)  # 30 + 700 * (0.01 + 0.006 + 1/(10000 * 0.01))
+    48.2
 
     Limits: those of :func:`junction_temperature`; ``override`` keys of a :data:`COOLING` row only.
     """
@@ -895,20 +909,33 @@ def chain_temperature(power_w: float, cooling: str = "air", **override) -> float
     for key, val in override.items():
         if key not in row:
             raise ValueError(f"unknown cooling parameter {key!r}; allowed: {tuple(row)}")
+        if key in ("h", "wetted_area_m2"):
+            val = _checks.positive(key, val)
+        elif key in ("r_jc", "r_tim"):
+            val = _checks.nonnegative(key, val)
         row[key] = val
     return junction_temperature(power_w, row["t_inf_c"], row["r_jc"], row["r_tim"], row["h"],
                                 row["wetted_area_m2"])
 
 
-def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, width_m: float = 0.1,
+#: Geometry of :func:`package_model` per cooling type (assumptions): the air heat sink's base is
+#: 100 mm wide and sits on a 3 mm copper lid; the liquid cold plate is 40 mm wide and sits on the
+#: bare die (SXM modules have no lid, an assumption), through one TIM.
+PACKAGE = {
+    "air": {"width_m": 0.1, "lid_m": 3e-3},
+    "liquid": {"width_m": 0.04, "lid_m": 0.0},
+}
+
+
+def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, width_m: float | None = None,
                   die_width_m: float = 0.0285, depth_m: float = 0.0285, tim_r_m2k_w: float = 5e-6,
                   h: float | None = None, area_factor: float | None = None,
-                  t_inf_c: float | None = None) -> PackageModel:
+                  t_inf_c: float | None = None, lid_m: float | None = None) -> PackageModel:
     """Build the cross-section: die (with mold beside it), TIM, copper lid, TIM, copper base/cold plate.
 
-    Layers from the cooled face (row 0) down: base 5 mm, TIM (1 cell), lid 3 mm, TIM (1 cell), die
-    1 mm. A TIM is one cell thick, so its conductivity is set to give ``tim_r_m2k_w`` of thermal
-    resistance per area (5 mm²·K/W, an assumption). The model is 2-D: the package is assumed
+    Layers from the cooled face (row 0) down: base 5 mm, TIM (1 cell), lid 3 mm and a second TIM
+    (under air; a bare die under liquid, see :data:`PACKAGE`), die 1 mm. A TIM is one cell thick, so
+    its conductivity is set to give ``tim_r_m2k_w`` of thermal resistance per area (5 mm²·K/W, an assumption). The model is 2-D: the package is assumed
     ``depth_m`` deep with the die's power spread along that depth, so spreading in the third
     dimension and the die's real hot spots are ignored (an assumption the notebook states). The
     defaults make the die 28.5 mm x 28.5 mm, about :data:`DIE_AREA_M2`, and take the coolant side
@@ -925,7 +952,13 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     dx : float
         Cell size, m (0.1 mm to 2 mm).
     width_m, die_width_m, depth_m : float
-        Package width, die width and depth of the extruded cross-section, m.
+        Package width (default from :data:`PACKAGE`), die width and depth of the extruded
+        cross-section, m.
+    lid_m : float, optional
+        Thickness of the copper lid (integrated heat spreader), m, 0..10 mm (default from
+        :data:`PACKAGE`). ``0`` models a bare
+        die (as on SXM modules, an assumption): the base or cold plate then sits on the die through
+        one TIM, and the lid and its second TIM are left out.
 
     Notes
     -----
@@ -934,6 +967,9 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     """
     p = _checks.nonnegative("power_w", power_w)
     opts = dict(COOLING[_checks.choice("cooling", cooling, tuple(COOLING))])
+    geometry = PACKAGE[cooling]
+    width_m = geometry["width_m"] if width_m is None else width_m
+    lid_m = geometry["lid_m"] if lid_m is None else lid_m
     d = _checks.real("dx", dx, low=1e-4, high=2e-3)
     w = _checks.real("width_m", width_m, low=0.01, high=0.5)
     dw = _checks.real("die_width_m", die_width_m, low=d, high=w)
@@ -946,11 +982,14 @@ def package_model(power_w: float, cooling: str = "air", *, dx: float = 0.5e-3, w
     af = _checks.positive("area_factor", opts["area_factor"])
     tinf = _checks.real("t_inf_c", opts["t_inf_c"], low=-50, high=150)
     tim = _checks.positive("tim_r_m2k_w", tim_r_m2k_w)
+    lid = _checks.real("lid_m", lid_m, low=0.0, high=1e-2)
 
     def cells(thickness):
         return max(1, int(round(thickness / d)))
-    layers = [("base / cold plate (copper)", cells(5e-3), "copper"), ("TIM2", 1, "tim"),
-              ("lid (copper)", cells(3e-3), "copper"), ("TIM1", 1, "tim"), ("die (silicon)", cells(1e-3), "die")]
+    layers = [("base / cold plate (copper)", cells(5e-3), "copper")]
+    if lid > 0:
+        layers += [("TIM2", 1, "tim"), ("lid (copper)", cells(lid), "copper")]
+    layers += [("TIM1", 1, "tim"), ("die (silicon)", cells(1e-3), "die")]
     ny = sum(n for _, n, _ in layers)
     nx = int(round(w / d))
     k = np.empty((ny, nx))

@@ -104,7 +104,7 @@ def fin_area_for_limit(power_w: float = 1000.0, limit_c: float = 95.0,
 
 def tim_halved(cooling: str = "liquid", tim_r_m2k_w: float = 5e-6, limit_c: float = 95.0,
                t_end_s: float = 10.0) -> tuple[float, str]:
-    """(a) How many watts the simulated package's power limit gains when both TIMs are halved;
+    """(a) How many watts the simulated package's power limit gains when the TIMs are halved;
     (b) under which row of ``th.COOLING`` the same cut raises the resistance chain's limit more.
 
     (a) The package is linear in the power, so one 1 W run gives the peak rise per watt ``R``
@@ -203,7 +203,7 @@ EXERCISES = [
         explanation=(
             "`V = 10,000 / (1.20 x 1006 x 12)`, about 0.69 m³/s; divided by 0.3048³ m³ per cubic foot "
             "and times 60 s per minute, about 1,460 CFM. That is about 8.3 times the 175.5 CFM of one "
-            "kilowatt at 10 K (facts.md): ten times the power at 1.2 times the temperature rise."),
+            "kilowatt at 10 K (docs/references.md, section 2): ten times the power at 1.2 times the temperature rise."),
     ),
     Exercise(
         number=3,
@@ -220,7 +220,7 @@ EXERCISES = [
         explanation=(
             "`95 = 30 + 1000 (0.05 + 1/(100 A))` leaves `1/(100 A) = 0.015` K/W, so `A` is two thirds "
             "of a square metre: a third more fin area than the table's 0.5 m² for 5 K warmer air. At "
-            "32 °C, the top of ASHRAE class A1 (facts.md), only 0.013 K/W is left and the area grows to "
+            "32 °C, the top of ASHRAE class A1 (docs/references.md, section 2), only 0.013 K/W is left and the area grows to "
             "about 0.77 m². Each kelvin of inlet takes 1 K/1000 W = 0.001 K/W out of the sink's budget, "
             "and the area goes as one over what is left, so it grows ever faster as the margin shrinks; "
             "at 45 °C no fin area suffices (R_jc + R_TIM alone would use the whole budget). Air can "
@@ -234,15 +234,14 @@ EXERCISES = [
         compute=tim_halved,
         params={"cooling": "liquid", "tim_r_m2k_w": 5e-6, "limit_c": 95.0, "t_end_s": 10.0},
         hint_text=(
-            "(a) Build the unit model, `th.package_model(1.0, cooling, tim_r_m2k_w=...)` with the "
-            "question's cooling, for the default TIM and for half of it; simulate each for 10 s with "
-            "`th.simulate_package`; turn each final peak rise per watt `R` (K/W) into a power limit "
-            "`(95 - T_coolant) / R`, and subtract. (b) In the chain the limit is `(95 - T_in) / R_total`: "
-            "use `th.chain_temperature(1.0, name, r_tim=...)` for each row of `th.COOLING`. Which row "
-            "has the smaller total resistance, and what does a fixed cut do to one over a small number?"),
+            "(a) The package is linear in the power: what does one simulation at 1 W give you, and "
+            "how does a steady peak rise per watt turn into the power that reaches 95 °C? Compare that "
+            "power with the default TIM and with half of it. (b) In the chain the limit is the "
+            "allowed rise over the total resistance: which row of `th.COOLING` has the smaller "
+            "total, and what does a fixed cut do to one over a small number?"),
         explanation=(
-            "(a) Halving both TIMs lowers the liquid package's peak rise per watt by a few thousandths "
-            "of a K/W, and its limit rises by a little over a tenth, about 114 W. (b) The limit is "
+            "(a) Halving the TIM lowers the liquid package's peak rise per watt by a few thousandths "
+            "of a K/W, and its limit rises by about a tenth, about 157 W. (b) The limit is "
             "`dT_allowed / R`, and a cut `dR` raises it by about `dT_allowed x dR / R²`: the same cut "
             "counts for more where the total resistance `R` is smaller. Under liquid the convective "
             "step `1/(hA)` is small (0.010 K/W in `th.COOLING` against 0.020 K/W for air's large heat "
@@ -262,10 +261,10 @@ EXERCISES = [
                 "liquid_cooling_w": 120_000.0, "n_liquid_racks": 1, "air_servers": (12, 10_200.0),
                 "liquid_servers": (8, 14_300.0), "small_servers": (60, 400.0, 1_200.0), "seed": 7},
         hint_text=(
-            "Reuse the section's helpers: `caps = {**RACK, \"air_cooling_w\": 40_000}`, then "
-            "`n = fewest_air_racks(1, **caps)` and `report(n, 1, **caps)`. Stranded power is "
-            "provisioned minus placed, over every provisioned rack; `report` splits it into the power "
-            "behind a cooling cap and the room left empty. Answer with a tuple (racks in all, air and "
+            "Section 5's two helpers already answer (a) and (b) once the caps say 40 kW: which of "
+            "them finds the fewest air racks, and which one splits the stranded power? Stranded power "
+            "is provisioned minus placed, over every provisioned rack; can any of it sit behind a "
+            "cooling cap when no rack's power cap exceeds its cooling cap? Answer with a tuple (racks in all, air and "
             "liquid; stranded kW; one of the three words)."),
         explanation=(
             "With the air cooling cap equal to the power cap, an air rack can take 40 kW instead of "
