@@ -11,6 +11,7 @@ defaults, and records exceptions (also those ``interactive`` and ``Output`` only
 
 import json
 import sys
+import time
 import warnings
 
 STATE = {"cell": -1, "overlaps": [], "figures": 0, "controls": 0, "settings": 0, "failures": []}
@@ -116,7 +117,23 @@ def _check_figure(fig):
             STATE["overlaps"].append(entry)
 
 
+_PNG = []
+
+
+def _tiny_png():
+    """The bytes of a 1x1 PNG (made once)."""
+    if not _PNG:
+        import io
+        import matplotlib.image
+        import numpy as np
+        buf = io.BytesIO()
+        matplotlib.image.imsave(buf, np.zeros((1, 1, 3)), format="png")
+        _PNG.append(buf.getvalue())
+    return _PNG[0]
+
+
 def install():
+    STATE["t0"] = time.perf_counter()
     import matplotlib
     import matplotlib.backend_bases as bb
     from IPython import get_ipython
@@ -129,6 +146,13 @@ def install():
     original = bb.FigureCanvasBase.print_figure
 
     def print_figure(self, *args, **kwargs):
+        if STATE.get("setting") is not None and args and hasattr(args[0], "write"):
+            # During the sweep only exceptions and warnings matter: lay the figure out and draw it
+            # (where a bad setting raises), but skip the tight-bbox second pass and the PNG encoding,
+            # and hand the display a tiny valid PNG instead.
+            self.figure.draw_without_rendering()
+            args[0].write(_tiny_png())
+            return None
         result = original(self, *args, **kwargs)
         if STATE.get("setting") is None:          # overlaps are checked at the defaults
             _check_figure(self.figure)
@@ -207,6 +231,7 @@ def sweep():
     from IPython import get_ipython
 
     ip = get_ipython()
+    STATE["run_all_s"] = round(time.perf_counter() - STATE["t0"], 1)
     registry = getattr(W.widgets.widget, "_instances", None)
     if registry is None:                              # ipywidgets 7
         registry = W.Widget.widgets
@@ -235,6 +260,7 @@ def sweep():
                 STATE["settings"] += 1
                 STATE["setting"] = f"{label} = {value!r}"
                 caught.clear()
+                t_set = time.perf_counter()
                 with warnings.catch_warnings(record=True) as ws:
                     warnings.simplefilter("always")
                     try:
@@ -244,6 +270,7 @@ def sweep():
                             it.update()
                     except Exception as err:
                         caught.append(f"{type(err).__name__}: {err}")
+                STATE.setdefault("slowest", []).append((round(time.perf_counter() - t_set, 2), STATE["setting"]))
                 bad = [f"{wm.category.__name__}: {wm.message} ({wm.filename}:{wm.lineno})"
                        for wm in ws if _course_warning(wm)]
                 for problem in caught[:3] + bad[:3]:
@@ -259,8 +286,11 @@ def sweep():
         STATE["setting"] = None
         import matplotlib.pyplot as plt
         plt.close("all")
+        STATE["sweep_s"] = round(time.perf_counter() - STATE["t0"] - STATE["run_all_s"], 1)
 
 
 def report():
-    out = {k: STATE.get(k) for k in ("backend", "overlaps", "figures", "controls", "settings", "failures")}
+    out = {k: STATE.get(k) for k in ("backend", "overlaps", "figures", "controls", "settings", "failures",
+                                      "run_all_s", "sweep_s")}
+    out["slowest"] = sorted(STATE.get("slowest", []), reverse=True)[:5]
     print("W7SWEEP" + json.dumps(out))

@@ -174,6 +174,7 @@ def test_a_sound_notebook_passes(tmp_path, monkeypatch):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_control_works_across_its_range_after_run_all(path):
     result = run(path)
-    print(f"{path.stem}: {result['controls']} controls, {result['settings']} settings swept")
+    print(f"{path.stem}: {result['controls']} controls, {result['settings']} settings swept "
+          f"(Run All {result['run_all_s']} s, sweep {result['sweep_s']} s; slowest settings {result['slowest']})")
     problems = describe_failures(result)
     assert not problems, f"{path.name}: " + "; ".join(problems)
