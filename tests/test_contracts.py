@@ -202,7 +202,7 @@ def _examples():
         "n_messages": 64, "packets_per_message": 4, "base_latency_s": 1e-6, "mean_queue_s": 1e-6,
         "loss_prob": 0.01, "rto_s": 1e-3, "latencies": np.linspace(1.0, 2.0, 8), "messages_per_step": 2,
         "samples": np.linspace(0.0, 1.0, 8), "utilization": 0.5, "quantile": 0.99, "target_slowdown": 1.5,
-        "infralab.thermal.combined_reduction:*": (0.5, 0.5), "latency_before_s": 8e-6, "latency_after_s": 6e-6,
+        "infralab.thermal.energy.combined_reduction:*": (0.5, 0.5), "latency_before_s": 8e-6, "latency_after_s": 6e-6,
         "infralab.network.collectives.time_to_train_saving:**": dict(n_params=1e9, n_ranks=64, compute_s=0.1, bandwidth_Bps=50e9),
         # thermal
         "total_facility_w": 1150.0, "it_w": 1000.0, "pue_onprem": 1.5, "pue_cloud": 1.15, "util_onprem": 0.3,
@@ -210,10 +210,10 @@ def _examples():
         "pue_base": 1.5, "cooling_share_of_overhead": 0.5, "power_w": 100.0, "delta_t_k": 10.0,
         "coolant_c": 25.0, "r_jc": 0.1, "r_tim": 0.05, "h_w_m2k": 100.0, "area_m2": 0.5, "alpha": 1.0,
         "dx": 1.0, "u0": np.zeros((5, 5)), "dt": 0.1, "n_steps": 3, "r": 0.2,
-        "infralab.thermal.fv_stability_limit:k": np.ones((4, 4)), "infralab.thermal.solve_heat_fv:k": np.ones((4, 4)),
+        "infralab.thermal.solvers.fv_stability_limit:k": np.ones((4, 4)), "infralab.thermal.solvers.solve_heat_fv:k": np.ones((4, 4)),
         "rho_c": 1.0, "h_top": 1.0, "t0": np.zeros((4, 4)), "source_w_m3": 1.0, "t_inf": 0.0, "record_every": 1,
-        "infralab.thermal.package_model:dx": 2e-3, "t_end_s": 0.05, "n_frames": 1,
-        "infralab.thermal.simulate_package:dt": 1e-2,
+        "infralab.thermal.package.package_model:dx": 2e-3, "t_end_s": 0.05, "n_frames": 1,
+        "infralab.thermal.package.simulate_package:dt": 1e-2,
         "server_w": [100.0, 200.0, 300.0], "needs_liquid": [False, True, False], "n_air_racks": 2,
         "n_liquid_racks": 1, "rack_power_w": 1000.0, "air_cooling_w": 1000.0, "liquid_cooling_w": 1000.0,
         # chips
@@ -411,7 +411,7 @@ def _short(v) -> str:
 def test_discovery_finds_the_public_api():
     """Discovery works: the known entry points of every topic module are found (a smoke test of
     the walker, not a list to keep up to date: new functions need no entry here)."""
-    for qual in ("infralab.stream.triad", "infralab.network.ecmp.balls_into_bins", "infralab.thermal.solve_heat_fv",
+    for qual in ("infralab.stream.triad", "infralab.network.ecmp.balls_into_bins", "infralab.thermal.solvers.solve_heat_fv",
                  "infralab.gemm.matmul", "infralab.enclave.chacha.search_key", "infralab.enclave.wire.cores_for_line_rate",
                  "infralab.enclave.measure.pcr_extend", "infralab.plotting.stacked_bars", "infralab.backend.resolve",
                  "infralab.data_path", "infralab.bench.record"):

@@ -268,7 +268,7 @@ def test_fv_serial_and_threaded_paths_match_the_cell_by_cell_scheme(monkeypatch,
     t0 = rng.uniform(20.0, 40.0, (6, 7))
     dx = 1e-3
     dt = 0.9 * th.fv_stability_limit(k, rc, dx, 500.0)
-    monkeypatch.setattr(th, "FV_PARALLEL_MIN_CELLS", threads_from)
+    monkeypatch.setattr(th.solvers, "FV_PARALLEL_MIN_CELLS", threads_from)   # read where solve_heat_fv lives
     field, peaks = th.solve_heat_fv(t0, k, rc, dx, dt, 12, source_w_m3=q, h_top=500.0, t_inf=25.0,
                                     record_every=4)
     ref = _fv_reference(t0, k, rc, dx, dt, 12, q, 500.0, 25.0)

@@ -198,8 +198,9 @@ EXERCISES = [
         compute=rack_airflow_cfm,
         params={"power_w": 10_000.0, "delta_t_k": 12.0},
         hint_text=(
-            "`th.required_flow(power_w, delta_t_k, \"air\")` gives m³/s from `Q = rho · V · c_p · dT`. "
-            "One cubic foot is 0.3048³ m³, and CFM counts cubic feet per *minute*."),
+            "Which formula of section 2 turns a power and a temperature rise into a volume flow, and "
+            "in what unit does the course's function return it? Then: how many cubic metres are in a "
+            "cubic foot, and how many seconds in the minute that CFM counts?"),
         explanation=(
             "`V = 10,000 / (1.20 x 1006 x 12)`, about 0.69 m³/s; divided by 0.3048³ m³ per cubic foot "
             "and times 60 s per minute, about 1,460 CFM. That is about 8.3 times the 175.5 CFM of one "
@@ -213,10 +214,9 @@ EXERCISES = [
         compute=fin_area_for_limit,
         params={"power_w": 1000.0, "limit_c": 95.0, "inlet_c": (30.0, 32.0), "cooling": "air"},
         hint_text=(
-            "Solve `T_lim = T_in + P (R_jc + R_TIM + 1/(h A))` for `A`, with `h`, `r_jc` and `r_tim` "
-            "from `th.COOLING[\"air\"]`: first find how many K/W are left for the heat sink, "
-            "`(T_lim - T_in)/P - R_jc - R_TIM`. Check your area with "
-            "`th.chain_temperature(1000, \"air\", t_inf_c=..., wetted_area_m2=...)`."),
+            "Which step of the resistance chain does the fin area change? With a warmer inlet, how "
+            "many K/W does the 95 °C limit leave for that step once the package's own resistances are "
+            "paid, and what area gives it? The chain's function can check your area."),
         explanation=(
             "`95 = 30 + 1000 (0.05 + 1/(100 A))` leaves `1/(100 A) = 0.015` K/W, so `A` is two thirds "
             "of a square metre: a third more fin area than the table's 0.5 m² for 5 K warmer air. At "
@@ -237,8 +237,8 @@ EXERCISES = [
             "(a) The package is linear in the power: what does one simulation at 1 W give you, and "
             "how does a steady peak rise per watt turn into the power that reaches 95 °C? Compare that "
             "power with the default TIM and with half of it. (b) In the chain the limit is the "
-            "allowed rise over the total resistance: which row of `th.COOLING` has the smaller "
-            "total, and what does a fixed cut do to one over a small number?"),
+            "allowed rise over the total resistance: by how many K/W does halving the TIM shrink each "
+            "row's total, and how many watts does that add to each row's limit?"),
         explanation=(
             "(a) Halving the TIM lowers the liquid package's peak rise per watt by a few thousandths "
             "of a K/W, and its limit rises by about a tenth, about 157 W. (b) The limit is "
@@ -263,8 +263,8 @@ EXERCISES = [
         hint_text=(
             "Section 5's two helpers already answer (a) and (b) once the caps say 40 kW: which of "
             "them finds the fewest air racks, and which one splits the stranded power? Stranded power "
-            "is provisioned minus placed, over every provisioned rack; can any of it sit behind a "
-            "cooling cap when no rack's power cap exceeds its cooling cap? Answer with a tuple (racks in all, air and "
+            "is provisioned minus placed, over every provisioned rack, and the report splits it in "
+            "two: read both parts. Answer with a tuple (racks in all, air and "
             "liquid; stranded kW; one of the three words)."),
         explanation=(
             "With the air cooling cap equal to the power cap, an air rack can take 40 kW instead of "
