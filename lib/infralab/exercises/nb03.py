@@ -357,10 +357,9 @@ EXERCISES = [
         compute=bits_in_an_hour,
         params={"keys_per_second": 4e7, "hours": 1.0},
         hint_text=(
-            "In one hour the machine tries `rate x 3600` keys, and b unknown bits mean 2^b keys. Take "
-            "the base-2 logarithm and round **down** to whole bits (a search that is not finished has "
-            "not found the key). The check uses the rate you measured: "
-            "`ex[6].given(keys_per_second=search[\"keys_per_second\"])`."),
+            "How many keys does the machine try in one hour, and how many keys do b unknown bits "
+            "make? Which b is the largest whose keys all fit in that hour (a search that is not "
+            "finished has not found the key)? The check cell already passes it the rate you measured."),
         explanation=(
             "`bits = floor(log2(rate x 3600))`: the largest b with 2^b keys tried within the hour. "
             "Each doubling of the hardware buys one more bit, which is why 128-bit keys stay out of "
