@@ -7,7 +7,10 @@
   from :func:`~infralab.chips.training_flops`.
 * **network** (:mod:`infralab.network`): the compute of one step from
   :func:`~infralab.network.compute_time_per_step` and the gradient all-reduce that compute cannot
-  hide from :func:`~infralab.network.training_step`, at the instance's EFA bandwidth, derated by the
+  hide from :func:`~infralab.network.training_step`, at the whole instance's EFA bandwidth (the stage
+  across instances of :func:`~infralab.network.two_level_allreduce_time`) times the measured NIC
+  efficiency (``nic_efficiency``, default :data:`~infralab.network.NIC_EFFICIENCY`, fitted to 4 x p4dn
+  NCCL bus bandwidth; 1.0 gives the textbook bound; ``nvlink_stage=True`` adds the NVLink stage), derated by the
   fullest path of :func:`~infralab.network.simulate_ecmp` (flow hashing) or
   :func:`~infralab.network.simulate_spraying` (SRD-style spraying).
 * **cooling** (:mod:`infralab.thermal`): air or liquid from the junction-temperature chain
@@ -104,6 +107,20 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "bucket_bytes": (25e6, "PyTorch DDP default bucket, 25 MB (notebook 01)"),
     "overlap": (0.8, "assumption: share of compute that hides communication (notebook 01)"),
     "algorithm": ("tree", "assumption: NCCL-style logarithmic all-reduce across replicas"),
+    "nvlink_stage": (False, "assumption: the chips of an instance hold different parts of the model (tensor "
+                            "parallelism inside a replica), so each chip's gradients cross the instance's NICs "
+                            "without an NVLink reduction first: the stage across instances of "
+                            "network.two_level_allreduce_time alone, at the whole instance's NIC bandwidth; "
+                            "True adds its NVLink reduce-scatter and all-gather, as if every chip held the "
+                            "instance's whole shard (data parallelism inside the instance)"),
+    "nic_efficiency": (network.NIC_EFFICIENCY, "measured: achieved fraction of the instance's NIC bandwidth, "
+                                               "fitted to 4 x p4dn NCCL bus bandwidth (network.NIC_EFFICIENCY, "
+                                               "data/measurements.csv nccl_busbw_4xp4dn; secondary, uncertain); "
+                                               "1.0 = the textbook bound"),
+    "nvlink_efficiency": (network.RING_EFFICIENCY, "measured: achieved fraction of NVLink for NCCL's ring "
+                                                   "(network.RING_EFFICIENCY, data/measurements.csv "
+                                                   "nccl_busbw_8xh200_nvls_off); 1.0 = the textbook bound"),
+    "intra_GBps": (None, "INTRA_INSTANCE: link bandwidth per chip and direction inside the instance, GB/s"),
     "server_power": ("measured", "assumption: 'measured' takes a server's maximum power from the closest "
                                  "published whole system (SERVER_POWER, data/measurements.csv), where one "
                                  "exists, and falls back to 'tdp' where none is published (Trainium: "
@@ -120,6 +137,15 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "rack_kw_liquid": (120.0, "assumption: liquid rack cap (AI racks 40-130 kW, docs/references.md)"),
 }
 
+
+#: Bandwidth per chip and direction inside an instance (the two-level model's first stage), bytes/s,
+#: with its source. Chips not listed use :data:`INTRA_FALLBACK_BPS` (an assumption, uncertain).
+INTRA_INSTANCE: dict[str, tuple[float, str]] = {
+    "A100 SXM 40GB": (network.NVLINK3_BPS, "NVLink 3, 300 GB/s per GPU and direction (network.NVLINK3_BPS)"),
+    "H100 SXM": (network.NVLINK4_BPS, "NVLink 4, 450 GB/s per GPU and direction (network.NVLINK4_BPS)"),
+    "H200 SXM": (network.NVLINK4_BPS, "NVLink 4, 450 GB/s per GPU and direction (network.NVLINK4_BPS)"),
+}
+INTRA_FALLBACK_BPS = network.NVLINK4_BPS
 
 #: Whole-server maximum power of each instance, as the id of a row of ``data/measurements.csv``.
 #: AWS publishes no server power for its instances, so each maps to NVIDIA's reference 8-GPU system
@@ -416,6 +442,21 @@ def _plan(instance, n_instances, params, tokens, overrides):
     bucket = _checks.positive("bucket_bytes", v["bucket_bytes"])
     overlap = _checks.real("overlap", v["overlap"], low=0.0, high=1.0)
     algo = _checks.choice("algorithm", v["algorithm"], network.ALGORITHMS)
+    nvlink_stage = v["nvlink_stage"]
+    if not isinstance(nvlink_stage, (bool, np.bool_)):
+        raise TypeError(f"nvlink_stage must be True or False, got {type(nvlink_stage).__name__}")
+    nic_eff = _checks.real("nic_efficiency", v["nic_efficiency"], low=0.0, high=1.0, low_open=True)
+    nvl_eff = _checks.real("nvlink_efficiency", v["nvlink_efficiency"], low=0.0, high=1.0, low_open=True)
+    if v["intra_GBps"] is not None:
+        intra_Bps = _checks.positive("intra_GBps", v["intra_GBps"]) * 1e9
+    elif row["chip"] in INTRA_INSTANCE:
+        intra_Bps, intra_src = INTRA_INSTANCE[row["chip"]]
+        a["intra_GBps"] = {"value": intra_Bps / 1e9, "source": intra_src}
+    else:
+        intra_Bps = INTRA_FALLBACK_BPS
+        a["intra_GBps"] = {"value": intra_Bps / 1e9,
+                           "source": f"uncertain: no published per-chip link bandwidth inside {instance} was "
+                                     f"found; assumed equal to NVLink 4 (450 GB/s per chip and direction)"}
 
     # power and cooling inputs
     if v["chip_power_w"] is not None:
@@ -472,7 +513,8 @@ def _plan(instance, n_instances, params, tokens, overrides):
     else:
         path_slowdown = network.simulate_spraying(n_paths, n_paths * fpp, 64, 2000, seed=0,
                                                   backend="cpu")["slowdown"]
-    link_Bps = efa * 1e9 / 8.0
+    # the achieved NIC rate (measured efficiency); host encryption can cap it further
+    link_Bps = efa * 1e9 / 8.0 * nic_eff
     if enc == "cpu":
         # the all-reduce sends and receives link_Bps at once: encrypting the outgoing and decrypting the
         # incoming bytes both fall on the host's cores, which share one pool (crypto_directions = 2)
@@ -484,7 +526,11 @@ def _plan(instance, n_instances, params, tokens, overrides):
     ranks = max(1, n_inst // per_replica)
     shard = n_params / per_replica
     kw = dict(n_params=shard, n_ranks=ranks, compute_s=0.0, bandwidth_Bps=bw, bytes_per_param=bpp,
-              bucket_bytes=bucket, overlap=overlap, algorithm=algo)
+              bucket_bytes=bucket, overlap=overlap, algorithm=algo, efficiency=1.0)
+    if nvlink_stage:
+        # every chip holds the instance's shard: NVLink reduce-scatter, the NICs across replicas, NVLink all-gather
+        kw.update(n_ranks=ranks * per_inst, gpus_per_instance=per_inst, nvlink_Bps=intra_Bps,
+                  nvlink_efficiency=nvl_eff)
     comm0 = network.training_step(latency_s=0.0, **kw)["comm_s"]
     lat_coeff = network.training_step(latency_s=1.0, **kw)["latency_part_s"]
 
@@ -525,7 +571,10 @@ def _plan(instance, n_instances, params, tokens, overrides):
             "air_limit_w": air_limit, "liquid_limit_w": liquid_limit, "cooling": cooling,
             "cooling_within_limit": chip_w <= liquid_limit, "servers_per_rack": per_rack, "racks": racks,
             "server_peak_w": server_peak_w, "server_average_w": server_avg_w, "server_power": power_mode,
-            "flows_per_path": fpp,
+            "flows_per_path": fpp, "nvlink_stage": bool(nvlink_stage), "nic_efficiency": nic_eff,
+            "nvlink_efficiency": nvl_eff, "intra_Bps": intra_Bps,
+            "replicas": ranks, "replicas_exact": n_inst / per_replica,
+            "idle_instances": n_inst - ranks * per_replica if n_inst >= per_replica else 0,
         },
     }
 

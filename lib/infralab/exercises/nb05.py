@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 
-from .. import cluster
+from .. import cluster as cl
 from ._core import Boolean, Choice, Exercise, Number, Parts
 
 __all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through Exercise, not API
@@ -49,10 +49,11 @@ WORKLOAD = {"params": 174.6e9, "tokens": 300e9}
 def energy_only_input(instance: str, n_instances: int, changes: dict) -> tuple[str, float]:
     """Evaluate once as given and once per changed input; return the input that leaves the days
     exactly as they were while changing the energy, and the energy factor it causes."""
+    import math
     base = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "latency_s": 6e-6}
-    a = cluster.evaluate(instance, n_instances, **WORKLOAD, **base)
+    a = cl.evaluate(instance, n_instances, **WORKLOAD, **base)
     for name, value in changes.items():
-        b = cluster.evaluate(instance, n_instances, **WORKLOAD, **{**base, name: value})
+        b = cl.evaluate(instance, n_instances, **WORKLOAD, **{**base, name: value})
         same_days = math.isclose(b["days"], a["days"], rel_tol=1e-12)
         if same_days and not math.isclose(b["energy_mwh"], a["energy_mwh"], rel_tol=1e-12):
             return name, b["energy_mwh"] / a["energy_mwh"]
@@ -64,9 +65,10 @@ def energy_only_input(instance: str, n_instances: int, changes: dict) -> tuple[s
 def scale_the_workload(factor: float = 10.0, latency_s: float = 6e-6) -> tuple[float, bool]:
     """Days factor and whether the exposed share of the step changes, for N and D both x ``factor``
     on 2,500 x p5.48xlarge (MFU 0.4)."""
+    import math
     common = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "latency_s": latency_s}
-    a = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common)
-    b = cluster.evaluate("p5.48xlarge", 2500, params=factor * WORKLOAD["params"],
+    a = cl.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common)
+    b = cl.evaluate("p5.48xlarge", 2500, params=factor * WORKLOAD["params"],
                          tokens=factor * WORKLOAD["tokens"], **common)
     days_factor = b["days"] / a["days"]
     share_changes = not math.isclose(a["comm_fraction"], b["comm_fraction"], rel_tol=1e-6, abs_tol=1e-9)
@@ -79,11 +81,12 @@ def cpu_encryption(p5_latency_s: float = 6e-6, p4d_latency_s: float = 8e-6,
                    crypto_cores: int = 32) -> tuple[float, float, bool]:
     """(cores per p5 instance to encrypt and decrypt at line rate, days factor CPU/NIC on 2,500 x p5,
     does the same switch change the days of 500 x p4d?)."""
+    import math
     common = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "crypto_cores": crypto_cores}
-    p5_nic = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s)
-    p5_cpu = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s, encryption="cpu")
-    p4d_nic = cluster.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s)
-    p4d_cpu = cluster.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s,
+    p5_nic = cl.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s)
+    p5_cpu = cl.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common, latency_s=p5_latency_s, encryption="cpu")
+    p4d_nic = cl.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s)
+    p4d_cpu = cl.evaluate("p4d.24xlarge", 500, **WORKLOAD, **common, latency_s=p4d_latency_s,
                                encryption="cpu")
     cores = float(p5_cpu["encryption_cores_per_node"])   # enclave.cores_for_line_rate(2 x 3200 Gb/s, 4 GB/s)
     p4d_moves = not math.isclose(p4d_cpu["days"], p4d_nic["days"], rel_tol=1e-9)
@@ -95,7 +98,7 @@ def cpu_encryption(p5_latency_s: float = 6e-6, p4d_latency_s: float = 8e-6,
 def tornado_with_big_batch(tokens_per_step: float = 16e6) -> tuple[str, bool]:
     """(the assumption that moves the days most, does any network or security assumption still
     move the days?) for 2,500 x p5.48xlarge at 5-7 us with a global batch of ``tokens_per_step``."""
-    rows = cluster.tornado("p5.48xlarge", 2500, **WORKLOAD, latency_s=(5e-6, 7e-6),
+    rows = cl.tornado("p5.48xlarge", 2500, **WORKLOAD, latency_s=(5e-6, 7e-6),
                            tokens_per_step=tokens_per_step)       # sorted, largest days swing first
     top = rows[0]["name"]
     still_moves = any(r["days_swing"] > 1e-9 * r["days"][0]
@@ -112,14 +115,15 @@ def bucket_for_claim_1(threshold: float = 0.15, small_bucket_mb: float = 1.0) ->
     """(the largest bucket of :data:`BUCKETS_MB` whose 8 -> 6 us saving reaches ``threshold``, the
     saving with ``small_bucket_mb`` buckets as a fraction) on 2,500 x p5.48xlarge at the middle of the
     notebook's ranges (MFU 0.4, packet loss 5e-5)."""
+    buckets_mb = (25.0, 10.0, 5.0, 1.0)
     def saving(bucket_mb):
         days = {}
         for lat in (8e-6, 6e-6):
-            days[lat] = cluster.evaluate("p5.48xlarge", 2500, **WORKLOAD, mfu=0.4, pue=1.15, grid_g_per_kwh=350.0,
+            days[lat] = cl.evaluate("p5.48xlarge", 2500, **WORKLOAD, mfu=0.4, pue=1.15, grid_g_per_kwh=350.0,
                                          latency_s=lat, loss_prob=5e-5, bucket_bytes=bucket_mb * 1e6)["days"]
         return 1.0 - days[6e-6] / days[8e-6]
 
-    largest = next((f"{b:g} MB" for b in BUCKETS_MB if saving(b) >= threshold), "none")
+    largest = next((f"{b:g} MB" for b in buckets_mb if saving(b) >= threshold), "none")
     return largest, saving(small_bucket_mb)
 
 
@@ -132,11 +136,9 @@ EXERCISES = [
         params={"instance": "p5.48xlarge", "n_instances": 2500,
                 "changes": {"mfu": 0.5, "latency_s": 8e-6, "tokens_per_step": 6.4e6, "pue": 1.58}},
         hint_text=(
-            "Follow the chain of the model: the days come from compute per step and the communication it "
-            "cannot hide; the energy is IT power x days x 24 x the facility's overhead factor. An input "
-            "that enters the chain only after the days cannot move them. Check by evaluating twice "
-            "(`cl.evaluate(..., latency_s=6e-6)` with one input changed as in the question) and comparing "
-            "`r[\"days\"]` and `r[\"energy_mwh\"]`; (b) is the ratio of the two energies."),
+            "Follow the chain of the model: which outputs come before the days, and which only after them? An "
+            "input that enters only after the days cannot move them. For (b), which quantity multiplies the "
+            "energy in proportion, and by how much did it change?"),
         explanation=(
             "The PUE (and, likewise, the grid intensity and the power assumptions `power_fraction` and "
             "`host_w_per_instance`) sits after the time in the chain `energy = IT power x days x 24 x PUE`, "
@@ -151,10 +153,8 @@ EXERCISES = [
         compute=scale_the_workload,
         params={"factor": 10.0, "latency_s": 6e-6},
         hint_text=(
-            "(a) Training compute is 6·N·D: what happens to it when N and D are both ten times larger? "
-            "Does anything else in the step grow faster or slower than compute? (b) Per step, both the "
-            "compute (6·N·tokens per step) and the gradient bytes to all-reduce scale with N; compare "
-            "`r[\"comm_fraction\"]` of the two evaluations."),
+            "(a) Training compute is the 6ND rule: what happens to it when N and D both grow ten-fold? (b) Per "
+            "step, which of compute and gradient bytes grows with N, and which with the batch?"),
         explanation=(
             "The days grow by the factor on N times the factor on D (6·N·D), and the exposed share of the "
             "step does not change: at a fixed batch of tokens per step, both the compute of a step and the "
@@ -169,19 +169,14 @@ EXERCISES = [
         compute=cpu_encryption,
         params={"p5_latency_s": 6e-6, "p4d_latency_s": 8e-6, "crypto_cores": 32},
         hint_text=(
-            "(a) An all-reduce sends and receives at line rate at once, so the host encrypts the outgoing "
-            "and decrypts the incoming bytes: `enclave.cores_for_line_rate(link Gb/s, bytes per second per "
-            "core)` with twice the p5's EFA bandwidth and the model's AES-GCM rate per core "
-            "(`cl.DEFAULTS[\"aesgcm_Bps_per_core\"]`), or read `r[\"encryption_cores_per_node\"]` of an "
-            "evaluation with `encryption=\"cpu\"`. (b) If only 32 cores may encrypt and decrypt, what "
-            "bandwidth is left in each direction for the all-reduce, and how much of the step was exposed "
-            "communication to begin with? Evaluate with `encryption=\"nic\"` and `\"cpu\"` and take the "
-            "ratio of the days. (c) How many cores do 400 Gb/s each way need, and is p4d's all-reduce hidden "
-            "behind compute anyway?"),
+            "(a) An all-reduce sends and receives at once: how many bytes per second must the host encrypt and "
+            "decrypt, and how much does one core do? (b) What bandwidth is left each way when 32 cores share both "
+            "jobs, and how much of the step was exposed communication to begin with? (c) Does p4d's link need more "
+            "than 32 cores, and is its all-reduce hidden anyway?"),
         explanation=(
             "An all-reduce sends and receives at line rate at once, so at 3,200 Gb/s (400 GB/s each way) "
             "the CPU must encrypt 400 GB/s and decrypt 400 GB/s: `cores_for_line_rate(2 * 3200, 4e9)` = 200 "
-            "cores per instance (the model's assumption `crypto_directions=2`: decryption costs about as "
+            "cores per instance, more than the 96 physical cores of a p5.48xlarge's two host CPUs (the model's assumption `crypto_directions=2`: decryption costs about as "
             "much as encryption). The model lets 32 cores do both (an assumption), which caps each "
             "direction at 32 x 4 / 2 = 64 GB/s, a sixth of the link, so the exposed share of the step grows "
             "several-fold and so do the days (the worked numbers above). On "
@@ -197,16 +192,13 @@ EXERCISES = [
         compute=tornado_with_big_batch,
         params={"tokens_per_step": 16e6},
         hint_text=(
-            "Five times more tokens per step means five times more compute per step but the same gradient "
-            "bytes to all-reduce. Run `cl.tornado(inst, n, **WORKLOAD, **kw, tokens_per_step=16e6)` for the "
-            "design and read the `name` and `days_swing` of each row: (a) is the first row's name (the rows "
-            "are sorted by swing in days); (b) asks whether `latency_s`, `loss_prob`, `network` or "
-            "`encryption` has a swing in days above zero."),
+            "Five times more tokens per step: what grows, the compute of a step or the gradient bytes? Which "
+            "assumptions can move the days once the all-reduce hides behind compute?"),
         explanation=(
-            "The ranking flips: MFU (the chips pillar) now moves the days most (0.61 -> 0.37 days). Five "
+            "The ranking flips: MFU (the chips pillar) now moves the days most. Five "
             "times more compute per step hides the whole all-reduce at the link rate, even over ECMP's "
             "fullest path, so latency, packet loss and flow hashing no longer move the days. Encryption on "
-            "32 host cores still does, though far less than at the smaller batch (0.46 -> 0.50 days): the "
+            "32 host cores still does, though far less than at the smaller batch: the "
             "cores share encryption and decryption, so they leave 64 GB/s each way, too little to hide "
             "even this step's all-reduce. Sensitivities are properties of a configuration (and of its "
             "batch size, which convergence limits), not of a pillar."),
@@ -218,10 +210,8 @@ EXERCISES = [
         compute=bucket_for_claim_1,
         params={"threshold": 0.15, "small_bucket_mb": 1.0},
         hint_text=(
-            "Smaller buckets mean more all-reduce messages, and each message pays the latency once. Use "
-            "`at_middle(\"UltraCluster 2.0: 2,500 x p5\", latency_s=..., bucket_bytes=...)` at 8 us and at "
-            "6 us for each bucket size of the list (`bucket_bytes` is in bytes), and compute "
-            "`1 - days at 6 us / days at 8 us`. Give (b) as a fraction, not in percent."),
+            "Which term of the all-reduce grows when the buckets shrink? Compare the time saving with the 25% "
+            "latency cut: can it ever exceed it? Give (b) as a fraction."),
         explanation=(
             "Smaller buckets pay the latency more often, so the saving from 8 to 6 us grows as the buckets "
             "shrink; it passes 15% within the list, and it can never exceed the 25% cut in latency (even a "
