@@ -62,3 +62,61 @@ def test_no_nbval_markers_in_the_source(path):
     found = nbval_markers(json.loads(path.read_text())["cells"])
     assert not found, (f"{path.name}: use the cell tags nbval-check-output / nbval-ignore-output / "
                        f"nbval-skip / raises-exception instead of these lines (cell, line): {found}")
+
+
+# --- One time per notebook: the README's course map, notebook 00's course map and the notebook's own line ---
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def minutes(text: str) -> tuple[int, int]:
+    """``(low, high)`` minutes from a stated time: "40 min", "90-120 min", "About 90 to 120 minutes", "About 2 hours"."""
+    m = re.search(r"(\d+)\s*(?:-|–|to)\s*(\d+)\s*(min|minutes|h|hours)\b", text)
+    if m:
+        low, high, unit = int(m[1]), int(m[2]), m[3]
+    else:
+        m = re.search(r"(\d+)\s*(min|minutes|h|hours)\b", text)
+        if not m:
+            raise ValueError(f"no time in {text!r}")
+        low = high = int(m[1])
+        unit = m[2]
+    scale = 60 if unit in ("h", "hours") else 1
+    return low * scale, high * scale
+
+
+def test_minutes_reads_the_forms_the_course_uses():
+    assert minutes("| 40 min |") == (40, 40)
+    assert minutes("| 90-120 min |") == (90, 120)
+    assert minutes("**Time.** About 90 to 120 minutes, exercises included.") == (90, 120)
+    assert minutes("**Time.** About 2 hours.") == (120, 120)
+    with pytest.raises(ValueError):
+        minutes("no time here")
+
+
+def course_map_times(markdown: str) -> dict[str, tuple[int, int]]:
+    """Notebook stem -> stated minutes, from a course-map table whose first column names the notebook."""
+    times = {}
+    for line in markdown.splitlines():
+        m = re.match(r"\|\s*\[?`(\d\d_[a-z_0-9]+)`", line)
+        if m:
+            times[m[1]] = minutes(line.rsplit("|", 2)[-2])
+    return times
+
+
+def test_every_notebook_states_one_time_everywhere():
+    stems = [p.stem for p in NOTEBOOKS]
+    readme = course_map_times((_ROOT / "README.md").read_text())
+    nb00 = json.loads((_ROOT / "notebooks" / "00_start_here.ipynb").read_text())["cells"]
+    in_00 = course_map_times("\n".join("".join(c["source"]) for c in nb00 if c["cell_type"] == "markdown"))
+    own = {}
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and "**Time.**" in text:
+                own[path.stem] = minutes(text.split("**Time.**", 1)[1].split("\n", 1)[0])
+                break
+    assert sorted(readme) == stems, "the README's course map must list every notebook"
+    assert sorted(in_00) == stems, "notebook 00's course map must list every notebook"
+    assert sorted(own) == stems, "every notebook must state its **Time.** near the top"
+    differ = {s: (readme[s], in_00[s], own[s]) for s in stems if not readme[s] == in_00[s] == own[s]}
+    assert not differ, f"README, notebook 00 and the notebook itself disagree (minutes): {differ}"
