@@ -95,12 +95,23 @@ def test_recognised_mistakes_get_their_feedback(ex, capsys):
     for index, kind, exp in _slots(ex.kind, expected):
         if not isinstance(kind, Number) or exp == 0:
             continue
+        for f, question in kind.slips:            # the exercise's own slips win over the generic table
+            wrong = float(exp) * f
+            if kind.close(wrong, float(exp)):
+                continue
+            assert ex.check(_replace(expected, index, wrong)) is False, f
+            out = capsys.readouterr().out
+            assert question in out and "by a factor of" in out, (f, out)
+            tested += 1
+        shadowed = {round(f, 9) for f, _ in kind.slips}
         for name in kind.mistakes:
             factor, text = MISTAKES[name]
             for f in ((factor,) if factor < 0 else (factor, 1 / factor)):
                 wrong = float(exp) * f
                 if kind.close(wrong, float(exp)):
                     continue  # indistinguishable from the right answer under this tolerance
+                if any(kind.close(wrong, float(exp) * g) for g in shadowed):
+                    continue  # an exercise's own slip by this factor speaks instead
                 assert ex.check(_replace(expected, index, wrong)) is False, (name, f)
                 out = capsys.readouterr().out
                 assert text in out, (name, f, out)
@@ -185,6 +196,33 @@ def test_nb00_answers_match_the_analysis():
     # 4: STREAM counts 24 bytes per element (McCalpin 1995): 2.4e8 B at 20 GB/s = 12 ms
     assert ex[4].answer() == pytest.approx(24 * 10_000_000 / 20e9 * 1e3)
     assert ex[4].given(bandwidth_GBps=40.0).answer() == pytest.approx(6.0)
+
+
+def test_a_slip_by_a_common_factor_gets_the_exercises_own_nudge():
+    kind = Number(unit="ulp", rtol=0.01, slips=((2.0, "a bound, not the largest gap?"),
+                                                  (0.5, "one rounding, not two?")))
+    ok, text = kind.compare(2.0, 1.0)
+    assert not ok and "too large by a factor of 2: a bound, not the largest gap?" in text
+    ok, text = kind.compare(0.5, 1.0)
+    assert not ok and "too small by a factor of 2: one rounding, not two?" in text
+    assert "round trip" not in kind.compare(2.0, 1.0)[1]         # the slip replaces the generic words
+    assert "unit prefix" in kind.compare(1000.0, 1.0)[1]         # other generic mistakes still speak
+    assert kind.compare(1.3, 1.0)[1].endswith("Try .hint().")    # no slip, no mistake: a plain nudge
+    assert "1.6% too large" in Number(rtol=0.01).compare(32_000, 31_504)[1]   # close: by how much
+    for bad in ((1.0, "x"), (0.0, "x"), (math.inf, "x"), (2.0, ""), (2.0, None), ("two", "x"), (2.0,)):
+        with pytest.raises(ValueError, match="slip"):
+            Number(slips=(bad,))
+
+
+def test_nb00_exercise_5_names_the_factor_of_2_slips(capsys):
+    ex = exercises.load("00")[5]
+    differ, ulps, closer = ex.answer()
+    for wrong, words in (((2 * differ, ulps, closer), "count each differing element twice"),
+                         ((differ // 2, ulps, closer), "only the elements where one result is the larger"),
+                         ((differ, 2 * ulps, closer), "a bound a twin test might allow")):
+        assert ex.check(wrong) is False
+        out = capsys.readouterr().out
+        assert "by a factor of 2" in out and words in out, out
 
 
 def test_nb00_backend_answer_leaves_the_backend_untouched(monkeypatch):

@@ -11,8 +11,10 @@ In a notebook::
     ex[3].answer()                     # the expected value, computed now by infralab
 
 ``check`` recognises common mistakes on numeric answers (a unit off by 1e3 or 1e6, bits versus
-bytes, round trip versus one way, percent versus fraction, natural versus base-2 log) and states
-the tolerance. Answers are numbers (:class:`Number`), strings from a fixed set (:class:`Choice`),
+bytes, round trip versus one way, percent versus fraction, natural versus base-2 log), and an
+exercise can name its own typical slips (``Number(slips=((2.0, "did you count ... twice?"),))``),
+whose question replaces the generic words for that factor; a near miss is told by how many percent
+it is off, and the feedback states the tolerance. Answers are numbers (:class:`Number`), strings from a fixed set (:class:`Choice`),
 booleans (:class:`Boolean`) or tuples of those (:class:`Parts`).
 
 Each notebook's exercises live in one module, ``infralab/exercises/nbNN.py``, which defines

@@ -105,6 +105,12 @@ class Number(Kind):
         Absolute tolerance in ``unit`` (for answers that may be 0), >= 0.
     mistakes : sequence of str
         Names from :data:`MISTAKES` recognised for this answer (default: all).
+    slips : sequence of (float, str)
+        This exercise's own common slips: ``(factor, question)`` pairs. A value within the tolerance
+        of ``expected * factor`` gets "is too large (small) by a factor of F: question". They are
+        checked before :data:`MISTAKES`, so a slip by a factor that a generic mistake also names
+        (2, 8, ...) gets the exercise's words. A factor must be finite, positive and not 1; list
+        ``2.0`` and ``0.5`` separately when both directions are typical, each with its own question.
 
     Examples
     --------
@@ -113,12 +119,16 @@ class Number(Kind):
     >>> ok, text = Number(unit="ms").compare(12_000.0, 12.0)
     >>> ok, "unit prefix" in text
     (False, True)
+    >>> kind = Number(unit="ulp", rtol=0.01, slips=((2.0, "did you give a bound rather than the largest gap?"),))
+    >>> print(kind.compare(2, 1)[1])
+    Not quite: 2 ulp is too large by a factor of 2: did you give a bound rather than the largest gap? (answers within 1% of the expected value count as right).
     """
 
     unit: str = ""
     rtol: float = 0.02
     atol: float = 0.0
     mistakes: tuple[str, ...] = tuple(MISTAKES)
+    slips: tuple[tuple[float, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.unit, str):
@@ -131,6 +141,16 @@ class Number(Kind):
         unknown = [m for m in self.mistakes if m not in MISTAKES]
         if unknown:
             raise ValueError(f"mistakes must be names from {tuple(MISTAKES)}, got {unknown}")
+        try:
+            slips = tuple((float(f), t) for f, t in self.slips)
+        except (TypeError, ValueError):
+            raise ValueError(f"slips must be (factor, question) pairs, got {self.slips!r}") from None
+        for f, t in slips:
+            if not (math.isfinite(f) and f > 0 and f != 1):
+                raise ValueError(f"a slip's factor must be finite, positive and not 1, got {f!r}")
+            if not isinstance(t, str) or not t.strip():
+                raise ValueError(f"a slip's question must be a non-empty string, got {t!r}")
+        object.__setattr__(self, "slips", slips)
 
     @property
     def expects(self) -> str:  # type: ignore[override]
@@ -196,6 +216,9 @@ class Number(Kind):
         if mistake:
             return False, f"Not quite: {shown} {mistake} {tol}."
         side = "too large" if x > exp else "too small"
+        off = abs(x - exp) / abs(exp) if exp else math.inf
+        if off < 0.2:   # close: say by how much, so a rounded or approximate answer knows it is near
+            side = f"{off:.1%} {side}"
         return False, f"Not quite: {shown} is {side} {tol}. Try .hint()."
 
     def _mistake(self, x: float, exp: float) -> str:
@@ -203,6 +226,17 @@ class Number(Kind):
         if exp == 0:
             return ""
         best, best_err = "", math.inf
+        for factor, question in self.slips:           # the exercise's own slips come first
+            target = exp * factor
+            if not self.close(x, target):
+                continue
+            err = abs(x - target) / abs(target)
+            if err < best_err:
+                best_err = err
+                words = "too large" if abs(x) > abs(exp) else "too small"
+                best = f"is {words} by a factor of {_fmt(max(factor, 1 / factor))}: {question}"
+        if best:
+            return best
         for name in self.mistakes:
             factor, text = MISTAKES[name]
             for f in ((factor,) if factor < 0 else (factor, 1 / factor)):

@@ -121,7 +121,7 @@ EXERCISES = [
     Exercise(
         number=3,
         title="fewer threads than elements, and the loop that forgets its stride",
-        kind=Parts((Boolean(), Number(unit="writes", rtol=0.01),
+        kind=Parts((Boolean(), Number(unit="writes", rtol=0.01),      # the exact count, not threads x n
                     Choice(("constant", "linear", "quadratic")))),
         compute=grid_stride_lesson,
         params={"n_elements": 1000, "threads_per_block": 8, "max_blocks": 4},
@@ -130,7 +130,8 @@ EXERCISES = [
             "start + stride, start + 2*stride, ..., where stride is the number of threads in the grid "
             "(blocks x threads per block): does every index belong to exactly one thread? "
             "(b) With `range(start, a.size)` the thread with index `start` writes `n - start` elements: "
-            "add that up over all threads of the grid. (c) Redo (b) with twice as many threads and "
+            "add that up over all threads of the grid, exactly (an estimate that treats every thread "
+            "as writing all n elements is more than 1% off). (c) Redo (b) with twice as many threads and "
             "compare the totals."),
         explanation=(
             "(a) With fewer threads than elements the grid-stride loop still covers every element "
@@ -168,7 +169,18 @@ EXERCISES = [
     Exercise(
         number=5,
         title="the triad twin test on a real GPU: how many elements differ, by how much, and who is closer",
-        kind=Parts((Number(unit="elements", rtol=0.01), Number(unit="ulp", rtol=0.01), Boolean())),
+        kind=Parts((
+            Number(unit="elements", rtol=0.01, slips=(
+                (2.0, "did you count each differing element twice (once per array, or once for each "
+                      "of two comparisons)?"),
+                (0.5, "did you count only the elements where one result is the larger, and not those "
+                      "where it is the smaller?"))),
+            Number(unit="ulp", rtol=0.01, slips=(
+                (2.0, "is that a bound a twin test might allow, rather than the largest gap between "
+                      "the two results on these inputs?"),
+                (0.5, "half an ulp bounds the error of one rounding; how many doubles apart can two "
+                      "neighbouring results be?"))),
+            Boolean())),
         compute=twin_test_on_a_gpu,
         params={"n_elements": 1000, "s": 1.5, "seed": 0},
         hint_text=(
@@ -186,7 +198,7 @@ EXERCISES = [
             "double is nearer; the twice-rounded CPU result is either the same double or its "
             "neighbour, farther from the exact value by at most one ulp. Neither "
             "twin is wrong, they evaluate different expressions, so a twin test that demands "
-            "exact equality fails on a GPU. It should assert a bound in ulp and say why (the "
-            "course's triad twin test allows 2 ulp, which leaves room for other contractions)."),
+            "exact equality fails on a GPU. It should assert a bound in ulp and say why (a "
+            "bound of 2 ulp, for example, leaves room for other contractions)."),
     ),
 ]
