@@ -194,17 +194,22 @@ def debug_mode_document(payload: dict) -> bool:
 
 
 #: The article's three principles: who is kept out, by what, under which conditions, trusting whom.
+#: ``conditions`` is the condition that follows a "holds only if" verdict, and for any other verdict
+#: the assumptions it rests on; ``why`` says why the verdict is that one.
 ISOLATION_PRINCIPLES = (
     {"principle": "1. the infrastructure operator (AWS staff) cannot access customer AI data",
      "mechanism": "Nitro System design: no operator access path to instance memory; keys in KMS HSMs",
-     "conditions": "holds only as far as AWS's own design, firmware and HSMs behave as documented",
+     "conditions": "assumes the Nitro cards' firmware, the hypervisor and the KMS HSMs behave as AWS describes "
+                   "them; none of them is open to a customer's inspection, and nothing a customer can run "
+                   "(attestation included) measures them",
      "root_of_trust": "AWS itself: the Nitro hypervisor's attestation signing key and the KMS HSMs",
-     "verdict": "holds only if",
-     "why": "a claim about AWS's own system, audited by third parties but not verifiable by the customer; "
-            "attestation proves what ran, signed by AWS, not that AWS cannot look"},
+     "verdict": "cannot be checked",
+     "why": "the input the claim needs, the running firmware and HSMs, is not published for inspection; "
+            "attestation proves which image ran, signed by AWS, not that AWS cannot look, so accepting the "
+            "claim means trusting AWS"},
     {"principle": "2. customers can isolate AI data from their own users and software",
      "mechanism": "Nitro Enclaves + KMS key policy with kms:RecipientAttestation:ImageSha384 (PCR0) and PCR8",
-     "conditions": "only while the key policy pins PCR0 (and PCR8), the enclave is not in debug mode, and no "
+     "conditions": "the key policy pins PCR0 (and PCR8), the enclave is not in debug mode, and no "
                    "administrator can change the policy or grant kms:Decrypt without the attestation condition",
      "root_of_trust": "AWS Nitro Enclaves Root-G1 certificate and KMS",
      "verdict": "holds only if",

@@ -257,8 +257,8 @@ EXERCISES = [
             "one made without it."),
         explanation=(
             "(a) No: the tag covers the associated data, so an envelope copied under another name "
-            "fails authentication (`InvalidTag`, here `EnvelopeTampered`), as the second case in "
-            "section 2 shows. (b) No: associated data is authenticated, not stored, so binding the "
+            "fails authentication (`InvalidTag`, here `EnvelopeTampered`), as your call under "
+            "`b\"s3://other\"` shows. (b) No: associated data is authenticated, not stored, so binding the "
             "name costs no bytes; the storage system keeps the name where it always does, readable, "
             "to find the object. Encrypting the name inside the ciphertext would hide it from the "
             "storage system without binding the ciphertext to the place it is stored."),
