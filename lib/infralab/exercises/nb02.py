@@ -274,6 +274,9 @@ EXERCISES = [
             "35.7 kW left stranded is all spare room: the liquid rack's unused 5.6 kW (120 kW against "
             "114.4 kW of liquid-only servers) and, for nearly all the rest, the fifth air rack, which "
             "first-fit decreasing leaves only about a quarter full (the other four are nearly full). "
+            "It is the same 35.7 kW as the best mix of section 5's verdict (2 liquid + 2 air racks) "
+            "for a reason worth seeing: once every server is placed, stranded power is provisioned "
+            "minus 284.3 kW, and both designs provision 320 kW. "
             "Against 115.7 kW stranded with the 25 kW cap (105.0 kW of it behind the cooling cap), the "
             "air loop's capacity was the binding constraint, exactly what liquid cooling or rear-door "
             "heat exchangers relieve."),
