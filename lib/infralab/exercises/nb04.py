@@ -252,7 +252,7 @@ EXERCISES = [
             "USD per hour for one chip) is cheaper still, about 3.59. The Inferentia2 and Trainium "
             "prices are dated only to 2025 and assumed to hold in June (see `data/README.md`). "
             "Once the batch grows the weight reads are shared, and the KV caches and memory "
-            "capacity decide: the chart above shows where each instance stops. Real decoding reads "
+            "capacity decide: the chart after this exercise shows where each instance stops. Real decoding reads "
             "HBM at about 78% of its peak (`chips.DECODE_BANDWIDTH_FRACTION`): every price rises by "
             "1 / 0.78, about 28%, and the ranking does not change."),
     ),
