@@ -141,7 +141,7 @@ def cheapest_token_batch1(n_params: float = 7e9, period: str = "2025-06", mfu: f
     return best, usd[best]
 
 
-# --- Exercise 5: claim 1 under another MFU assumption ------------------------------------------
+# --- Exercise 5: claim 4 under another MFU assumption ------------------------------------------
 
 def saving_with_mfu(mine: str = "trn1.32xlarge", theirs: str = "p5.48xlarge", period: str = "2025-06",
                     mfu_mine: float = 0.35, mfu_theirs: float = 0.45,
@@ -174,10 +174,10 @@ EXERCISES = [
         compute=ridge_matmul_size,
         params={"chip": "Trainium2", "precision": "bf16"},
         hint_text=(
-            "The ridge point is peak FLOP/s over bandwidth in bytes/s (both from `CHIPS`, in "
-            "TFLOP/s and GB/s). A square multiply of size n does 2n³ FLOPs and moves three n x n "
-            "matrices of 2 bytes each: `chips.matmul_intensity(n, n, n, 2)`. Set the two equal and "
-            "solve for n."),
+            "Two quantities have to meet. Where is Trainium2's ridge point (which two of its "
+            "figures, and in which units)? And how does a square bf16 multiply's arithmetic "
+            "intensity grow with n: count its FLOPs and the bytes of its three matrices. At which n "
+            "are the two equal?"),
         explanation=(
             "Intensity 2n³ / (2 bytes x 3n²) = n/3 FLOP/byte, and Trainium2's ridge is "
             "667e12 / 2.9e12 = 230 FLOP/byte, so n = 3 x 230 = 690. Smaller square multiplies are "
@@ -191,10 +191,9 @@ EXERCISES = [
         compute=gpt3_years_here,
         params={"blas_GFLOPs": 20.0, "mfu": 0.5, "n_params": 174.6e9, "n_tokens": 300e9},
         hint_text=(
-            "Training needs 6·N·D FLOPs (`chips.training_flops`). Divide by the rate this machine "
-            "sustains: the measured BLAS GFLOP/s (1 GFLOP/s = 1e9 FLOP/s) times the utilization. "
-            "That is seconds; a year has 365.25 x 86,400 s. The check uses your measured "
-            "`mm[\"blas_GFLOPs\"]`."),
+            "Which rule of thumb gives a training run's FLOPs (6ND)? What rate does this machine "
+            "sustain at half of its measured BLAS figure, once GFLOP/s are turned into FLOP/s? Work "
+            "over rate is a time: in which unit, and how many of those are in a year of 365.25 days?"),
         explanation=(
             "6 x 174.6e9 x 300e9 = 3.14e23 FLOPs; at half of B GFLOP/s the run takes "
             "3.14e23 / (0.5 x B x 1e9) seconds. At B = 20 GFLOP/s (this exercise's default; the "
@@ -212,10 +211,11 @@ EXERCISES = [
         params={"n_params": 70e9, "tokens_per_param": 20.0, "n_chips": 1024, "chip": "H100 SXM",
                 "mfu": 0.4, "instance": "p5.48xlarge", "period": "2025-06"},
         hint_text=(
-            "Answer with a tuple of three numbers. Tokens = 20 x parameters; FLOPs = 6·N·D. Time = "
-            "FLOPs / (chips x peak x MFU) with the H100's dense BF16 peak, converted to days. Cost "
-            "= chip-hours x price per chip-hour, where a p5.48xlarge (8 H100s) costs its June 2025 "
-            "on-demand price from `INSTANCES`; give it in millions of dollars."),
+            "Three steps, one formula each. How many tokens does 20 per parameter give, and what does "
+            "6ND make of them? What rate do 1,024 chips deliver at 40% of their dense BF16 peak, and "
+            "so how long does the work take? What does one H100 cost per hour when an instance that "
+            "holds eight of them has the June 2025 price in `INSTANCES`? Does the number of chips "
+            "change the cost?"),
         explanation=(
             "D = 20 x 70e9 = 1.4e12 tokens, so C = 6 x 70e9 x 1.4e12 = 5.88e23 FLOPs. 1,024 H100s "
             "at 40% of 989 TFLOP/s deliver 4.05e17 FLOP/s: 1.45e6 s, about 16.8 days. That is "
@@ -236,11 +236,10 @@ EXERCISES = [
                 "instances": {"H100": "p5.48xlarge", "Trainium": "trn1.32xlarge",
                               "Inferentia2": "inf2.48xlarge"}, "bandwidth_fraction": 1.0},
         hint_text=(
-            "At batch 1 every token reads all 7e9 x 2 bytes of weights, so tokens/s = bandwidth / "
-            "14e9 bytes, and compute does not matter. USD per million tokens = price per hour / "
-            "3,600 / tokens per second x 1e6. Do it per chip (price per chip-hour = instance price "
-            "/ chips) or per whole instance: both give the same answer. Answer with a tuple "
-            "(chip, price)."),
+            "At batch 1 with no KV cache, what does every generated token have to read from "
+            "memory, and so which of the two roofs sets the tokens per second? How do tokens per "
+            "second and dollars per hour combine into dollars per million tokens? Does it matter "
+            "whether you work per chip or per whole instance?"),
         explanation=(
             "At batch 1, tokens/s = bandwidth / (2 bytes x 7e9), so USD per token = (price / "
             "bandwidth) x a constant: the ranking by price per token *is* the ranking by price "
@@ -253,29 +252,28 @@ EXERCISES = [
             "USD per hour for one chip) is cheaper still, about 3.59. The Inferentia2 and Trainium "
             "prices are dated only to 2025 and assumed to hold in June (see `data/README.md`). "
             "Once the batch grows the weight reads are shared, and the KV caches and memory "
-            "capacity decide: the chart above shows where each instance stops. Real decoding reads "
+            "capacity decide: the chart after this exercise shows where each instance stops. Real decoding reads "
             "HBM at about 78% of its peak (`chips.DECODE_BANDWIDTH_FRACTION`): every price rises by "
             "1 / 0.78, about 28%, and the ranking does not change."),
     ),
     Exercise(
         number=5,
-        title="claim 1 with Trainium at 35% MFU and the H100 at 45%, June 2025 prices",
+        title="claim 4 with Trainium at 35% MFU and the H100 at 45%, June 2025 prices",
         kind=Parts((Number(unit="%", rtol=0.02), Choice(claims.VERDICTS)),
                    labels=("saving", "verdict")),
         compute=saving_with_mfu,
         params={"mine": "trn1.32xlarge", "theirs": "p5.48xlarge", "period": "2025-06",
                 "mfu_mine": 0.35, "mfu_theirs": 0.45, "claimed": 0.5},
         hint_text=(
-            "Cost to train is proportional to the price per *delivered* PFLOP-hour: instance price "
-            "/ (chips x peak x MFU) (`chips.usd_per_pflop_hour(..., mfu=...)`). The saving is "
-            "1 - Trainium's / the H100's, in percent (negative when Trainium costs more). The "
-            "verdict is one of `claims.VERDICTS`, as `claims.saving_verdict` gives it for an "
-            "\"up to 50%\" claim. Answer with a tuple (percent, verdict)."),
+            "Cost to train follows the price per *delivered* FLOP: how does MFU enter it? Compare "
+            "the two instances on that measure at June 2025 prices; a saving is one minus the ratio "
+            "of the two (negative when Trainium costs more). Where does that saving fall on the "
+            "course's verdict scale for an \"up to 50%\" claim?"),
         explanation=(
             "trn1.32xlarge: 21.50 USD / (16 x 190 TFLOP/s x 0.35) = 20.2 USD per delivered "
             "PFLOP-hour; p5.48xlarge: 55.04 / (8 x 989 x 0.45) = 15.5. The saving is 1 - 20.2 / "
             "15.5 = -31%: Trainium costs about 31% more, so the claim **does not hold** under "
-            "this assumption. Claim 1's verdict turns on the MFU ratio and the price period, "
+            "this assumption. Claim 4's verdict turns on the MFU ratio and the price period, "
             "which no public methodology fixes (and the Trainium price is dated only to 2025, "
             "assumed to hold in June)."),
     ),
@@ -286,10 +284,10 @@ EXERCISES = [
         compute=micro_kernel_intensity,
         params={"mr": gemm.MR, "nr": gemm.NR, "lanes": 8, "bytes_per_element": 4.0},
         hint_text=(
-            "Count one step of the loop over k: how many 8-lane float32 vectors does it load (one per "
-            "row of the panel of A, one per column of the panel of B), and how many vector fused "
-            "multiply-adds does it issue (one per element of the tile)? An FMA is 2 FLOPs per lane; a "
-            "vector of 8 float32 is 32 bytes."),
+            "Count one step of the loop over k. How many vectors come into registers (think of the "
+            "rows of the panel of A and the columns of the panel of B)? How many vector FMAs does "
+            "the tile of C need? How many FLOPs is one vector FMA, and how many bytes is one vector "
+            "of float32?"),
         explanation=(
             "A step loads 4 + 3 = 7 vectors (7 x 32 = 224 bytes) and issues 4 x 3 = 12 vector FMAs "
             "(12 x 8 x 2 = 192 FLOPs): 192 / 224 = 0.86 FLOP per byte moved from L1 into registers. "
