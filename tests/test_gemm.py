@@ -114,10 +114,20 @@ def test_register_tile_fits_sixteen_ymm_registers():
     assert 4 * gemm.KC * gemm.NC <= 512 * 1024
 
 
+def test_fma_width_follows_the_register_except_on_zen4():
+    # Zen 4 (AMD family 25 with AVX-512) double-pumps 512-bit FMAs on 256-bit units: 8 float32 per unit per cycle
+    assert gemm.fma_lanes({"avx", "avx2", "avx512f"}, "AuthenticAMD", 25) == (16, 8)
+    assert gemm.fma_lanes({"avx", "avx2"}, "AuthenticAMD", 25) == (8, 8)            # Zen 3: AVX2 only
+    assert gemm.fma_lanes({"avx", "avx2", "avx512f"}, "AuthenticAMD", 26) == (16, 16)  # Zen 5: native 512-bit
+    assert gemm.fma_lanes({"avx", "avx2", "avx512f"}, "GenuineIntel", 6) == (16, 16)
+    assert gemm.fma_lanes({"sse2"}) == (4, 4)
+
+
 def test_machine_peak_is_the_product_of_its_factors():
     p = gemm.machine_peak(cores=2, clock_GHz=3.0, fma_ports=2)
-    assert p["peak_GFLOPs"] == pytest.approx(2 * p["simd_lanes"] * 2 * 2 * 3.0)
-    assert p["simd_lanes"] in (4, 8, 16) and "fma_ports" in p["assumed"]
+    assert p["peak_GFLOPs"] == pytest.approx(2 * p["fma_lanes"] * 2 * 2 * 3.0)
+    assert p["simd_lanes"] in (4, 8, 16) and p["fma_lanes"] in (4, 8, 16) and "fma_ports" in p["assumed"]
+    assert p["fma_lanes"] <= p["simd_lanes"]
     with pytest.raises(ValueError, match="clock_GHz"):
         gemm.machine_peak(clock_GHz=0.0)
     with pytest.raises(TypeError, match="cores"):

@@ -46,7 +46,7 @@ from ._timing import best_time
 
 __all__ = ["STEPS", "LEVELS", "MAX_MATMUL_FLOPS", "MAX_STEP_FLOPS", "MR", "NR", "KC", "NC", "MC",
            "BLOCKED_K", "BLOCKED_J", "matmul", "matmul_step", "step_level", "step_intensity",
-           "machine_peak", "measure_matmul", "measure_steps", "measure_matmul_cuda"]
+           "machine_peak", "fma_lanes", "measure_matmul", "measure_steps", "measure_matmul_cuda"]
 
 #: Work cap of :func:`matmul`, FLOPs (2·m·n·k): ~1.5e10 FLOP/s on 2 cores, about 30 s at the cap.
 MAX_MATMUL_FLOPS = 5 * 10**11
@@ -543,7 +543,7 @@ def step_intensity(step: str, bytes_per_element: float = 4.0) -> float:
 
 
 def _cpu_facts() -> dict:
-    flags, mhz = set(), None
+    flags, mhz, vendor, family = set(), None, "", None
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             text = f.read(1 << 20)
@@ -551,13 +551,40 @@ def _cpu_facts() -> dict:
         flags = set(m.group(1).split()) if m else set()
         m = re.search(r"^cpu MHz\s*:\s*([\d.]+)", text, re.M)
         mhz = float(m.group(1)) if m else None
+        m = re.search(r"^vendor_id\s*:\s*(\S+)", text, re.M)
+        vendor = m.group(1) if m else ""
+        m = re.search(r"^cpu family\s*:\s*(\d+)", text, re.M)
+        family = int(m.group(1)) if m else None
     except OSError:
         pass
-    return {"flags": flags, "mhz": mhz}
+    return {"flags": flags, "mhz": mhz, "vendor": vendor, "family": family}
+
+
+def fma_lanes(flags: set, vendor: str = "", family: int | None = None) -> tuple[int, int]:
+    """``(register lanes, lanes per FMA unit per cycle)`` for float32, from the CPU's flags.
+
+    A register holds 16 float32 with ``avx512f``, 8 with ``avx``/``avx2``, else 4 (SSE). An FMA unit
+    is as wide as the register, except on AMD family 25 (Zen 3 and Zen 4): Zen 4 executes each 512-bit
+    instruction as two halves on its 256-bit units ("double pumping"; A. J. Yee, "Zen5's AVX512
+    Teardown", numberworld.org, 2024), so it completes 8 float32 FMAs per unit per cycle, as with AVX2.
+
+    Examples
+    --------
+    >>> fma_lanes({"avx2", "avx512f"}, "AuthenticAMD", 25)
+    (16, 8)
+    >>> fma_lanes({"avx2", "avx512f"}, "GenuineIntel", 6)
+    (16, 16)
+    >>> fma_lanes({"avx2"})
+    (8, 8)
+    """
+    lanes = 16 if "avx512f" in flags else 8 if ("avx2" in flags or "avx" in flags) else 4
+    if lanes == 16 and vendor == "AuthenticAMD" and family == 25:
+        return lanes, 8
+    return lanes, lanes
 
 
 def machine_peak(cores: int | None = None, clock_GHz: float | None = None, fma_ports: int = 2) -> dict:
-    """This machine's float32 compute ceiling: cores x SIMD lanes x FMA ports x 2 FLOPs x clock.
+    """This machine's float32 compute ceiling: cores x FMA lanes x FMA ports x 2 FLOPs x clock.
 
     Parameters
     ----------
@@ -574,8 +601,10 @@ def machine_peak(cores: int | None = None, clock_GHz: float | None = None, fma_p
     -------
     dict
         ``peak_GFLOPs``, ``cores``, ``simd_lanes`` (float32 per register: 16 with avx512f, 8 with
-        avx2 or avx, else 4; read from the CPU flags), ``fma_ports``, ``clock_GHz``, ``assumed``
-        (the names of the inputs that were not read from this machine).
+        avx2 or avx, else 4; read from the CPU flags), ``fma_lanes`` (float32 lanes one FMA unit
+        completes per cycle: ``simd_lanes``, or 8 on AMD Zen 4, see :func:`fma_lanes`),
+        ``fma_ports``, ``clock_GHz``, ``assumed`` (the names of the inputs that were not read from
+        this machine).
 
     Examples
     --------
@@ -598,11 +627,11 @@ def machine_peak(cores: int | None = None, clock_GHz: float | None = None, fma_p
     if clock > 10:
         raise ValueError(f"clock_GHz must be <= 10, got {clock}")
     flags = facts["flags"]
-    lanes = 16 if "avx512f" in flags else 8 if ("avx2" in flags or "avx" in flags) else 4
+    lanes, per_fma = fma_lanes(flags, facts["vendor"], facts["family"])
     if not flags:
         assumed.append("simd_lanes")
-    return {"peak_GFLOPs": cores * lanes * fma_ports * 2 * clock, "cores": cores, "simd_lanes": lanes,
-            "fma_ports": fma_ports, "clock_GHz": clock, "assumed": assumed}
+    return {"peak_GFLOPs": cores * per_fma * fma_ports * 2 * clock, "cores": cores, "simd_lanes": lanes,
+            "fma_lanes": per_fma, "fma_ports": fma_ports, "clock_GHz": clock, "assumed": assumed}
 
 
 def _pair(n, seed):
