@@ -80,7 +80,7 @@ def test_compute_days_is_6ND_over_peak_times_mfu():
     assert 6 * N * D == pytest.approx(3.14e23, rel=2e-3)
 
 
-@given(n=st.integers(1, 20_000), mfu=st.floats(0.05, 1.0), lat=st.floats(0, 50e-6), loss=st.floats(0, 1e-3),
+@given(n=st.integers(5, 20_000), mfu=st.floats(0.05, 1.0), lat=st.floats(0, 50e-6), loss=st.floats(0, 1e-3),
        net=st.sampled_from(["spraying", "ecmp"]), enc=st.sampled_from(["nic", "cpu"]))
 @settings(max_examples=60, deadline=None)  # the first call loads compiled kernels
 def test_days_never_below_compute_days(n, mfu, lat, loss, net, enc):
@@ -89,7 +89,7 @@ def test_days_never_below_compute_days(n, mfu, lat, loss, net, enc):
     assert 0.0 <= r["comm_fraction"] < 1.0
 
 
-@given(n1=st.integers(1, 50_000), extra=st.integers(0, 50_000), inst=st.sampled_from(["p4d.24xlarge", "trn1.32xlarge"]))
+@given(n1=st.integers(16, 50_000), extra=st.integers(0, 50_000), inst=st.sampled_from(["p4d.24xlarge", "trn1.32xlarge"]))
 @settings(max_examples=40, deadline=None)  # the first call loads compiled kernels
 def test_more_instances_never_increase_compute_days(n1, extra, inst):
     a = cl.evaluate(inst, n1, N, D, **BASE)
@@ -173,6 +173,29 @@ def test_nvlink_stage_adds_the_two_level_nvlink_terms():
             ev(nic_efficiency=bad)
         with pytest.raises(ValueError, match="nvlink_efficiency"):
             ev(nvlink_efficiency=bad)
+
+
+def test_a_replica_must_hold_the_model_and_optimizer_state():
+    # ZeRO, section 3: 16 bytes per parameter; GPT-3 needs 16 x 174.6e9 = 2.79 TB
+    state = 16 * N
+    p4d, p5 = ev("p4d.24xlarge", 500)["derived"], ev()["derived"]
+    assert p5["instances_per_replica"] == 8 and p5["replica_hbm_bytes"] == 8 * 8 * 80e9 >= state
+    # 8 x p4d (8 x 40 GB each) hold 2.56 TB < 2.79 TB: the replica doubles to 16 (5.12 TB), and 500 // 16 = 31
+    assert 8 * 8 * 40e9 < state
+    assert p4d["instances_per_replica"] == 16 and p4d["replicas"] == 31 and p4d["idle_instances"] == 4
+    assert p4d["state_bytes"] == pytest.approx(state)
+    # a replica (or a whole cluster) that cannot hold the state is refused, not silently computed
+    with pytest.raises(ValueError, match="less than the 2.79 TB"):
+        ev("p4d.24xlarge", 500, instances_per_replica=8)
+    with pytest.raises(ValueError, match="whole cluster of 8 p4d"):
+        ev("p4d.24xlarge", 8)
+    with pytest.raises(ValueError, match="at least 5 instances"):
+        ev(n=4)
+    # sharded state (a smaller figure per parameter) lets 8 x p4d hold it again
+    assert ev("p4d.24xlarge", 500, instances_per_replica=8, state_bytes_per_param=8.0)["derived"]["replicas"] == 62
+    # ten times GPT-3 on p5 needs 28 TB: 64 instances per replica (40.96 TB), 39 replicas
+    big = ev(params=10 * N)["derived"]
+    assert big["instances_per_replica"] == 64 and big["replicas"] == 2500 // 64
 
 
 def test_replicas_are_rounded_down_and_every_instance_is_charged():

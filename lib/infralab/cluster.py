@@ -39,6 +39,9 @@ The model of one training step (data parallelism across replicas of ``instances_
 instances; within a replica, tensor and pipeline parallelism are assumed free):
 
 * ``compute = 6·N·T / (chips · peak · MFU)`` for a global batch of ``T`` tokens;
+* the replica must hold the model and its optimizer state (``state_bytes_per_param`` x N, 16 bytes by
+  default) in its HBM: by default it is 8 instances, doubled until it does; a replica or a cluster that
+  cannot hold it raises ``ValueError`` rather than giving a time for a run that cannot start;
 * the gradient shard of one instance, ``N · bytes_per_param / instances_per_replica`` bytes, is
   all-reduced across the ``n_instances // instances_per_replica`` replicas in buckets;
 * a lost packet costs one retransmit timeout: the per-message latency becomes
@@ -102,7 +105,14 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
                              "crypto_cores share both, so they carry crypto_cores x rate / 2 each way; "
                              "1 counts sending only"),
     "tokens_per_step": (3.2e6, "assumption: global batch in tokens (GPT-3 used 3.2M)"),
-    "instances_per_replica": (8, "assumption: instances holding one model replica (tensor x pipeline)"),
+    "instances_per_replica": (None, "assumption: instances holding one model replica (tensor x pipeline): 8, "
+                                    "doubled until the replica's HBM holds the model and optimizer state "
+                                    "(state_bytes_per_param); a value here is checked against that memory"),
+    "state_bytes_per_param": (16.0, "Rajbhandari et al. 2020 (ZeRO), section 3: mixed-precision Adam keeps 16 "
+                                    "bytes per parameter (2 bf16 weights, 2 gradients, 4 fp32 master weights, "
+                                    "4 + 4 Adam moments) in the replica's HBM; activations not counted; a "
+                                    "smaller value models state sharded across replicas, whose extra "
+                                    "communication the model does not count"),
     "bytes_per_param": (2.0, "assumption: bf16 gradients"),
     "bucket_bytes": (25e6, "PyTorch DDP default bucket, 25 MB (notebook 01)"),
     "overlap": (0.8, "assumption: share of compute that hides communication (notebook 01)"),
@@ -437,7 +447,33 @@ def _plan(instance, n_instances, params, tokens, overrides):
     crypto_cores = _checks.integer("crypto_cores", v["crypto_cores"], low=1, high=4096)
     directions = _checks.integer("crypto_directions", v["crypto_directions"], low=1, high=2)
     tps = _checks.positive("tokens_per_step", v["tokens_per_step"])
-    per_replica = _checks.integer("instances_per_replica", v["instances_per_replica"], low=1, high=MAX_INSTANCES)
+    state_bpp = _checks.positive("state_bytes_per_param", v["state_bytes_per_param"])
+    state_bytes = state_bpp * n_params
+    hbm_inst = chip["hbm_capacity_GB"] * 1e9 * per_inst if chip.get("hbm_capacity_GB") else None
+    if v["instances_per_replica"] is None:
+        per_replica = 8
+        while hbm_inst is not None and per_replica * hbm_inst < state_bytes and per_replica < MAX_INSTANCES:
+            per_replica *= 2
+        a["instances_per_replica"]["value"] = per_replica
+        if hbm_inst is not None and per_replica > 8:
+            a["instances_per_replica"]["source"] = (
+                f"derived: 8 instances (tensor x pipeline, an assumption) hold {8 * hbm_inst / 1e12:.2f} TB of HBM, "
+                f"less than the {state_bytes / 1e12:.2f} TB of model and optimizer state, so the replica is doubled "
+                f"to the smallest power of two that holds it ({per_replica * hbm_inst / 1e12:.2f} TB)")
+    else:
+        per_replica = _checks.integer("instances_per_replica", v["instances_per_replica"], low=1,
+                                      high=MAX_INSTANCES)
+    if hbm_inst is not None:
+        held = min(n_inst, per_replica) * hbm_inst
+        if held < state_bytes:
+            need = math.ceil(state_bytes / hbm_inst)
+            where = (f"a replica of {per_replica} {instance}" if n_inst >= per_replica
+                     else f"the whole cluster of {n_inst} {instance}")
+            raise ValueError(
+                f"{where} holds {held / 1e12:.3g} TB of HBM, less than the {state_bytes / 1e12:.3g} TB of model and "
+                f"optimizer state ({state_bpp:g} B x {n_params:.4g} parameters, state_bytes_per_param): a replica "
+                f"needs at least {need} instances (instances_per_replica, and n_instances at least that), or "
+                f"state sharded across replicas (a smaller state_bytes_per_param)")
     bpp = _checks.positive("bytes_per_param", v["bytes_per_param"])
     bucket = _checks.positive("bucket_bytes", v["bucket_bytes"])
     overlap = _checks.real("overlap", v["overlap"], low=0.0, high=1.0)
@@ -573,7 +609,8 @@ def _plan(instance, n_instances, params, tokens, overrides):
             "server_peak_w": server_peak_w, "server_average_w": server_avg_w, "server_power": power_mode,
             "flows_per_path": fpp, "nvlink_stage": bool(nvlink_stage), "nic_efficiency": nic_eff,
             "nvlink_efficiency": nvl_eff, "intra_Bps": intra_Bps,
-            "replicas": ranks, "replicas_exact": n_inst / per_replica,
+            "replicas": ranks, "replicas_exact": n_inst / per_replica, "instances_per_replica": per_replica,
+            "state_bytes": state_bytes, "replica_hbm_bytes": None if hbm_inst is None else per_replica * hbm_inst,
             "idle_instances": n_inst - ranks * per_replica if n_inst >= per_replica else 0,
         },
     }
