@@ -96,7 +96,9 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
                           "n_paths x flows_per_path flows onto n_paths paths; spraying splits each into 64 "
                           "packets); 1 = one flow per path. More flows even out hashing: Meta reports up to "
                           "40% from 16 flows per GPU pair (data/measurements.csv ecmp_16_flows_speedup)"),
-    "encryption": ("nic", "assumption: the Nitro card encrypts at line rate"),
+    "encryption": ("nic", "assumption: the Nitro card encrypts at line rate, at no cost to the host (it rests on "
+                          "AWS's description of its Nitro system, the article's security principle 3, which notebook "
+                          "03 examines; a customer cannot observe the link)"),
     "aesgcm_Bps_per_core": (4e9, "docs/references.md section 3: AES-GCM about 4 GB/s per core (openssl speed)"),
     "crypto_cores": (32, "assumption: host cores that can be spared for encryption and decryption together"),
     "crypto_directions": (2, "assumption: the all-reduce sends and receives at line rate at once (full duplex), "
@@ -143,7 +145,8 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "t_junction_max_c": (95.0, "assumption: junction throttling limit (notebook 02)"),
     "inlet_c": (None, "thermal.COOLING: coolant inlet, air row (liquid row: its own); a value here sets both"),
     "air_fin_area_m2": (None, "thermal.COOLING: air heat-sink (wetted) area per chip (notebook 02)"),
-    "rack_kw_air": (25.0, "assumption: air rack cooling cap (notebook 02; typical racks 8-12 kW, docs/references.md)"),
+    "rack_kw_air": (25.0, "assumption: air rack cooling cap, above typical racks (8-12 kW) and below liquid-cooled AI "
+                          "racks (40-130 kW), docs/references.md section 2; notebook 02"),
     "rack_kw_liquid": (120.0, "assumption: liquid rack cap (AI racks 40-130 kW, docs/references.md)"),
 }
 

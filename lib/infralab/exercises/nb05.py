@@ -10,21 +10,23 @@ Examples
 >>> ex = exercises.load("05")
 >>> sorted(ex)
 [1, 2, 3, 4, 5]
->>> ex[2].check((100.0, False))
+>>> ex[2].check((64, 53.4, True))
 Correct, all parts:
-  (a) Correct: 100 (answers within 1% of the expected value count as right).
-  (b) Correct: False.
+  (a) Correct: 64 instances (answers within 0.1% of the expected value count as right).
+  (b) Correct: 53.4 (answers within 1% of the expected value count as right).
+  (c) Correct: True.
 True
 
-The answers against the analysis (not against the code's own output): energy scales exactly with
-PUE; 6·N·D grows 10 x 10 = 100-fold; 3,200 Gb/s = 400 GB/s sent and 400 GB/s received at once, over
+The answers against the analysis (not against the code's own output): a higher MFU saves energy,
+but less than in proportion; a replica of the ten times larger model is the power of two of p5 instances
+whose 8 x 80 GB hold 16 bytes per parameter; 3,200 Gb/s = 400 GB/s sent and 400 GB/s received at once, over
 4 GB/s per core, needs 200 cores:
 
->>> ex[1].answer()[0], round(ex[1].answer()[1] / (1.58 / 1.15), 9)
-('pue', 1.0)
->>> round(ex[2].answer()[0], 9)
-100.0
 >>> import math
+>>> 0.4 / 0.5 < ex[1].answer()[0] < 1.0        # a higher MFU saves energy, but less than 0.4 / 0.5
+True
+>>> ex[2].answer()[0] == 2 ** math.ceil(math.log2(16 * 1.746e12 / (8 * 80e9)))
+True
 >>> ex[3].answer()[0] == math.ceil(2 * 3200e9 / 8 / 4e9)
 True
 """
@@ -44,35 +46,32 @@ NOTEBOOK = "05_design_a_cluster"
 WORKLOAD = {"params": 174.6e9, "tokens": 300e9}
 
 
-# --- Exercise 1: which input changes only the energy? ------------------------------------------
+# --- Exercise 1: what a higher MFU and a larger batch do to energy and days -------------------
 
-def energy_only_input(instance: str, n_instances: int, changes: dict) -> tuple[str, float]:
-    """Evaluate once as given and once per changed input; return the input that leaves the days
-    exactly as they were while changing the energy, and the energy factor it causes."""
-    import math
+def mfu_and_batch_factors(instance: str, n_instances: int, mfu: float, tokens_per_step: float) -> tuple[float, float]:
+    """(energy with ``mfu`` / energy at MFU 0.4, days with ``tokens_per_step`` / days at 3.2e6 tokens per
+    step) for GPT-3 on ``n_instances`` x ``instance`` at PUE 1.15, 350 gCO2e/kWh and 6 us."""
     base = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "latency_s": 6e-6}
     a = cl.evaluate(instance, n_instances, **WORKLOAD, **base)
-    for name, value in changes.items():
-        b = cl.evaluate(instance, n_instances, **WORKLOAD, **{**base, name: value})
-        same_days = math.isclose(b["days"], a["days"], rel_tol=1e-12)
-        if same_days and not math.isclose(b["energy_mwh"], a["energy_mwh"], rel_tol=1e-12):
-            return name, b["energy_mwh"] / a["energy_mwh"]
-    return "none", 1.0
+    faster_chips = cl.evaluate(instance, n_instances, **WORKLOAD, **{**base, "mfu": mfu})
+    bigger_batch = cl.evaluate(instance, n_instances, **WORKLOAD, **base, tokens_per_step=tokens_per_step)
+    return faster_chips["energy_mwh"] / a["energy_mwh"], bigger_batch["days"] / a["days"]
 
 
 # --- Exercise 2: ten times the model on ten times the tokens ------------------------------------
 
-def scale_the_workload(factor: float = 10.0, latency_s: float = 6e-6) -> tuple[float, bool]:
-    """Days factor and whether the exposed share of the step changes, for N and D both x ``factor``
-    on 2,500 x p5.48xlarge (MFU 0.4)."""
+def scale_the_workload(factor: float = 10.0, latency_s: float = 6e-6) -> tuple[float, float, bool]:
+    """(instances per replica for the larger model, days factor, does the exposed share of the step
+    change?) for N and D both x ``factor`` on 2,500 x p5.48xlarge (MFU 0.4), the replica sized by the
+    model's memory rule."""
     import math
     common = {"mfu": 0.4, "pue": 1.15, "grid_g_per_kwh": 350.0, "latency_s": latency_s}
     a = cl.evaluate("p5.48xlarge", 2500, **WORKLOAD, **common)
     b = cl.evaluate("p5.48xlarge", 2500, params=factor * WORKLOAD["params"],
-                         tokens=factor * WORKLOAD["tokens"], **common)
+                    tokens=factor * WORKLOAD["tokens"], **common)
     days_factor = b["days"] / a["days"]
     share_changes = not math.isclose(a["comm_fraction"], b["comm_fraction"], rel_tol=1e-6, abs_tol=1e-9)
-    return days_factor, share_changes
+    return float(b["derived"]["instances_per_replica"]), days_factor, share_changes
 
 
 # --- Exercise 3: encryption on the host CPU instead of the NIC ----------------------------------
@@ -130,37 +129,45 @@ def bucket_for_claim_1(threshold: float = 0.15, small_bucket_mb: float = 1.0) ->
 EXERCISES = [
     Exercise(
         number=1,
-        title="which input changes only the energy and carbon, never the days",
-        kind=Parts((Choice(("mfu", "latency_s", "tokens_per_step", "pue")), Number(unit="", rtol=0.01))),
-        compute=energy_only_input,
-        params={"instance": "p5.48xlarge", "n_instances": 2500,
-                "changes": {"mfu": 0.5, "latency_s": 8e-6, "tokens_per_step": 6.4e6, "pue": 1.58}},
+        title="what a higher MFU and a larger batch do to the energy and the days of UltraCluster 2.0",
+        kind=Parts((Number(unit="", rtol=0.01), Number(unit="", rtol=0.01))),
+        compute=mfu_and_batch_factors,
+        params={"instance": "p5.48xlarge", "n_instances": 2500, "mfu": 0.5, "tokens_per_step": 6.4e6},
         hint_text=(
-            "Follow the chain of the model: which outputs come before the days, and which only after them? An "
-            "input that enters only after the days cannot move them. For (b), which quantity multiplies the "
-            "energy in proportion, and by how much did it change?"),
+            "Energy is IT power times time times PUE: which of these does the MFU change? Which part of a step "
+            "does a higher MFU shorten, and which part does it leave as it was? For (b), what does a larger "
+            "batch add to each step, and what does it leave unchanged?"),
         explanation=(
-            "The PUE (and, likewise, the grid intensity and the power assumptions `power_fraction` and "
-            "`host_w_per_instance`) sits after the time in the chain `energy = IT power x days x 24 x PUE`, "
-            "so it cannot move the days. MFU, latency and the batch all change the step time on this "
-            "cluster, where part of each step is exposed communication. Energy scales exactly with PUE, so "
-            "going from 1.15 to 1.58 multiplies it by 1.58 / 1.15."),
+            "The IT power does not depend on the MFU, so the energy moves exactly with the days. A higher MFU "
+            "shortens only the compute of each step; on this cluster about half of each step is exposed "
+            "communication, which the MFU does not touch, and a shorter compute hides less of the all-reduce, "
+            "so the days (and the energy) fall far less than 0.4 / 0.5. Twice the tokens per step halves the "
+            "number of steps and doubles each step's compute, but the gradients to all-reduce per step stay the "
+            "same, so more of them hide behind compute: the days fall by almost half. Whether the run still "
+            "converges in as many tokens with twice the batch is not in the model (the critical batch size)."),
     ),
     Exercise(
         number=2,
         title="ten times the parameters on ten times the tokens on UltraCluster 2.0",
-        kind=Parts((Number(unit="", rtol=0.01), Boolean())),
+        kind=Parts((Number(unit="instances", rtol=0.001), Number(unit="", rtol=0.01), Boolean())),
         compute=scale_the_workload,
         params={"factor": 10.0, "latency_s": 6e-6},
         hint_text=(
-            "(a) Training compute is the 6ND rule: what happens to it when N and D both grow ten-fold? (b) Per "
-            "step, which of compute and gradient bytes grows with N, and which with the batch?"),
+            "(a) How many bytes of state does the larger model need, how much HBM does one p5.48xlarge hold, "
+            "and what is the model's rule for growing a replica? (b) and (c) With larger replicas, how many "
+            "replicas are left to all-reduce, and how large is each instance's share of the gradients? Compare "
+            "the exposed share of the two runs before you compare their days."),
         explanation=(
-            "The days grow by the factor on N times the factor on D (6·N·D), and the exposed share of the "
-            "step does not change: at a fixed batch of tokens per step, both the compute of a step and the "
-            "gradients to all-reduce grow in proportion to N (the all-reduce's latency steps grow with the "
-            "number of buckets, which also grows with N). What changes the share is the batch: more tokens "
-            "per step add compute without adding gradients (Exercise 4)."),
+            "Ten times the parameters need ten times the state, 16 bytes per parameter: 28 TB, against 0.64 TB "
+            "of HBM per p5.48xlarge (8 x 80 GB). The replica doubles from 8 until it holds the state: 16 and 32 "
+            "instances are too few, 64 hold 41 TB. The compute, 6ND, grows 100-fold. Each instance now holds a "
+            "64th of a model ten times larger, so its gradient share grows only 10 x 8 / 64 = 1.25-fold while "
+            "the compute of each step grows ten-fold, and the all-reduce runs across fewer replicas: the "
+            "communication that was about half of each step now hides behind compute. So the exposed share "
+            "changes (to none) and the days grow by much less than 100. With the replica held at 8 instances "
+            "(which the model refuses, since it cannot hold the state) the share would not change and the days "
+            "would grow exactly 100-fold: a bigger model needs bigger replicas, and that changes the network's "
+            "share."),
     ),
     Exercise(
         number=3,
