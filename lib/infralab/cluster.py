@@ -451,7 +451,8 @@ def _plan(instance, n_instances, params, tokens, overrides):
     directions = _checks.integer("crypto_directions", v["crypto_directions"], low=1, high=2)
     tps = _checks.positive("tokens_per_step", v["tokens_per_step"])
     state_bpp = _checks.positive("state_bytes_per_param", v["state_bytes_per_param"])
-    state_bytes = state_bpp * n_params
+    state_bytes = _checks.derived("state_bytes_per_param x params", state_bpp * n_params,
+                                  "params and state_bytes_per_param", positive=True)
     hbm_inst = chip["hbm_capacity_GB"] * 1e9 * per_inst if chip.get("hbm_capacity_GB") else None
     if v["instances_per_replica"] is None:
         per_replica = 8
