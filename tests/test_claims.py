@@ -86,8 +86,12 @@ def test_isolation_principles_each_have_a_verdict_and_conditions():
     assert len(claims.ISOLATION_PRINCIPLES) == 3
     for p in claims.ISOLATION_PRINCIPLES:
         assert p["verdict"] in claims.VERDICTS and p["conditions"] and p["root_of_trust"]
-    assert "announced plans" in claims.ISOLATION_PRINCIPLES[2]["conditions"]
-    assert "PCR0" in claims.ISOLATION_PRINCIPLES[1]["conditions"]
+    third = claims.ISOLATION_PRINCIPLES[2]
+    assert third["verdict"] == "cannot be checked" and "EncryptionInTransitSupported" in third["conditions"]
+    assert "announced" not in third["conditions"] + third["why"]            # the mechanism is documented
+    second = claims.ISOLATION_PRINCIPLES[1]
+    assert second["verdict"] == "holds only if" and second["conditions"] == claims.PRINCIPLE_2_CONDITION
+    assert "ImageSha384" in second["conditions"] and "kms:PutKeyPolicy" in second["conditions"]
     assert "AWS" in claims.ISOLATION_PRINCIPLES[0]["root_of_trust"]
 
 
