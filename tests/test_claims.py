@@ -98,6 +98,7 @@ def test_isolation_principles_each_have_a_verdict_and_conditions():
 def test_search_rate_helper_finds_the_planted_key_and_validates():
     r = measure_search_rate(20, seed=1, backend="cpu")
     assert r["found_secret"] and r["keys"] == 2 ** 20 and r["keys_per_second"] == r["keys"] / r["seconds"]
+    assert r["backend"] == "cpu" and r["cpu_threads"] >= 1                # the rate is for all those threads
     with pytest.raises(ValueError, match="bits"):
         measure_search_rate(16)
 
