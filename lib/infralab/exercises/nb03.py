@@ -369,15 +369,15 @@ EXERCISES = [
     Exercise(
         number=8,
         title="cores for 400 Gb/s with packet-sized messages",
-        kind=Parts((Number(unit="cores", rtol=0.02), Number(unit="cores", rtol=0.02)),
+        kind=Parts((Number(unit="cores", rtol=0.001, atol=1.0), Number(unit="cores", rtol=0.001, atol=1.0)),
                    labels=("1,500-byte packets", "9,000-byte packets")),
         compute=cores_for_packets,
         params={"rate_1500": 2e9, "rate_9000": 8.5e9, "link_gbps": 400.0},
         hint_text=(
-            "A tuple of two whole numbers. 400 Gb/s is gigabits: divide by 8 for bytes per second, "
-            "then by one core's rate at that message size, and round **up** (a fraction of a core "
-            "still needs a core). The check cell passes your measured rates to the exercise with "
-            "`given`."),
+            "A tuple of two whole numbers. Is 400 Gb/s counted in bits or in bytes, and in which unit "
+            "are `r1500` and `r9000`? How many bytes per second must one direction carry, and how many "
+            "times one core's rate is that? The check cell passes your measured rates to the exercise "
+            "with `given`."),
         explanation=(
             "cores = ceil(400e9 / 8 / rate). At MTU-sized packets the per-call overhead of the Python "
             "binding dominates, so the per-core rate falls and the core count rises well above the "
