@@ -338,7 +338,7 @@ EXERCISES = [
             "A tuple of three parts. Start from exercise 3: which sections does each PCR hash? "
             "(a) The impostor changed only its application: which PCRs does that move, and what does "
             "a policy compare when it names only PCR1? The option names are the `check` values that "
-            "`KMSAccessDenied` carries, or 'released'. (b) Does the application's PCR see the "
+            "`KMSAccessDenied` carries, and the one word for a key handed over. (b) Does the application's PCR see the "
             "impostor's change? (c) Does a kernel patch move the application's PCR?"),
         explanation=(
             "(a) The key is `released` to the impostor. PCR1 covers only the kernel and the bootstrap "
