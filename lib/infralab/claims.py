@@ -193,6 +193,12 @@ def debug_mode_document(payload: dict) -> bool:
     return all(bytes(pcrs[i]) == bytes(len(pcrs[i])) for i in (0, 1, 2))
 
 
+#: The condition under which principle 2 holds, word for word wherever the course states it.
+PRINCIPLE_2_CONDITION = (
+    "every key-policy statement that allows kms:Decrypt or kms:GenerateDataKey carries a "
+    "kms:RecipientAttestation:ImageSha384 (PCR0) condition naming a real, non-zero image, and no "
+    "principal other than one named break-glass role holds kms:PutKeyPolicy or kms:CreateGrant on the key")
+
 #: The article's three principles: who is kept out, by what, under which conditions, trusting whom.
 #: ``conditions`` is the condition that follows a "holds only if" verdict, and for any other verdict
 #: the assumptions it rests on; ``why`` says why the verdict is that one.
@@ -208,17 +214,27 @@ ISOLATION_PRINCIPLES = (
             "attestation proves which image ran, signed by AWS, not that AWS cannot look, so accepting the "
             "claim means trusting AWS"},
     {"principle": "2. customers can isolate AI data from their own users and software",
-     "mechanism": "Nitro Enclaves + KMS key policy with kms:RecipientAttestation:ImageSha384 (PCR0) and PCR8",
-     "conditions": "the key policy pins PCR0 (and PCR8), the enclave is not in debug mode, and no "
-                   "administrator can change the policy or grant kms:Decrypt without the attestation condition",
+     "mechanism": "Nitro Enclaves + KMS key policy with kms:RecipientAttestation:ImageSha384 (PCR0)",
+     "conditions": PRINCIPLE_2_CONDITION,
      "root_of_trust": "AWS Nitro Enclaves Root-G1 certificate and KMS",
      "verdict": "holds only if",
-     "why": "the mechanism is real and checkable (this notebook verifies a real document), but an administrator "
-            "with kms:PutKeyPolicy or CreateGrant can remove the condition"},
+     "why": "the mechanism is real and checkable (this notebook verifies a real document, and both halves of "
+            "the condition can be read off the key policy and the account's IAM policies), but any other "
+            "principal with kms:PutKeyPolicy or kms:CreateGrant can remove the attestation condition or "
+            "grant kms:Decrypt without it"},
     {"principle": "3. communications between accelerators are protected",
-     "mechanism": "encryption in the network card (Nitro), not host cores",
-     "conditions": "described in the article as announced plans, not a shipped, documented mechanism",
+     "mechanism": "encryption between instances in the Nitro cards (EC2 'encryption in transit'), not host cores",
+     "conditions": "assumes the Nitro cards encrypt traffic between instances as the EC2 User Guide documents "
+                   "(Data protection, Encryption in transit: AEAD with 256-bit keys, automatic, only between "
+                   "instance types whose EncryptionInTransitSupported flag is true, in the same Region and "
+                   "the same or peered VPCs, with no load balancer or transit gateway on the path; AWS's "
+                   "HPC Lens says this covers EFA traffic); the cards, their firmware and keys are not open "
+                   "to a customer's inspection, and the page does not cover links between accelerators "
+                   "inside one instance (NVLink, NeuronLink)",
      "root_of_trust": "AWS (the Nitro cards and their keys)",
      "verdict": "cannot be checked",
-     "why": "announced plans at the time of the article; nothing to verify yet"},
+     "why": "the mechanism is documented but not observable: a customer sees plaintext at both ends and "
+            "cannot inspect the wire or the cards, so accepting it means trusting AWS, as for principle 1; "
+            "what this notebook can compute is what the same protection would cost in host cores "
+            "(section 8)"},
 )

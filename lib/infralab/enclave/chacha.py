@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 
+import numba
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from numba import cuda, njit, prange
@@ -341,8 +342,10 @@ def measure_search_rate(bits: int = 24, seed: int = 0, backend: str | None = Non
     Returns
     -------
     dict
-        ``bits``, ``keys``, ``seconds``, ``keys_per_second`` and ``found_secret`` (the search found
-        the planted key: a rate is only reported for a search that worked).
+        ``bits``, ``keys``, ``seconds``, ``keys_per_second`` (for the whole machine: the CPU search
+        runs on every thread numba was given), ``found_secret`` (the search found the planted key: a
+        rate is only reported for a search that worked), ``backend`` (where the timed search ran)
+        and ``cpu_threads`` (the numba threads the CPU search used; None on a GPU).
     """
     b = _checks.integer("bits", bits, low=20, high=30)
     rng = np.random.default_rng(_checks.integer("seed", seed, low=0, high=2**64 - 1))
@@ -356,8 +359,10 @@ def measure_search_rate(bits: int = 24, seed: int = 0, backend: str | None = Non
     t0 = time.perf_counter()
     found = search_key(known, b, nonce, plain, cipher, backend=backend)
     seconds = time.perf_counter() - t0
+    where = _backend.choose("enclave.search", 2 ** b, backend).backend
+    threads = None if _backend.is_cuda(where) else numba.get_num_threads()
     return {"bits": b, "keys": 2 ** b, "seconds": seconds, "keys_per_second": 2 ** b / seconds,
-            "found_secret": found == secret}
+            "found_secret": found == secret, "backend": where, "cpu_threads": threads}
 
 
 def years_to_search(bits: float, keys_per_second: float) -> float:

@@ -170,12 +170,12 @@ def wire_forms(expected_nonce: bytes = bytes(20)) -> tuple[str, bool]:
     return refused_by, accepted
 
 
-# --- Exercise 6: a second condition, and PCR2 alone --------------------------------------------
+# --- Exercise 6: a policy on PCR1 alone, and on PCR2 alone -------------------------------------
 
-def pcr2_condition(kernel: bytes = _KERNEL, init: bytes = _INIT, application: bytes = _APP,
-                   impostor_application: bytes = b"model-server v1.0 + exfiltration",
-                   patched_kernel: bytes = b"linux 6.1.1 kernel") -> tuple[str, bool, bool]:
-    """(what denies the impostor under ImageSha384 + PCR2, is it denied under PCR2 alone?,
+def single_pcr_policies(kernel: bytes = _KERNEL, init: bytes = _INIT, application: bytes = _APP,
+                        impostor_application: bytes = b"model-server v1.0 + exfiltration",
+                        patched_kernel: bytes = b"linux 6.1.1 kernel") -> tuple[str, bool, bool]:
+    """(what the impostor gets under a policy on PCR1 alone, is it denied under PCR2 alone?,
     does the application on a patched kernel get a key under PCR2 alone?)."""
     pki = en.TestPKI(start=_START)
     kms = en.LocalKMS(pki.root_pem, clock=_clock)
@@ -184,16 +184,16 @@ def pcr2_condition(kernel: bytes = _KERNEL, init: bytes = _INIT, application: by
     patched = en.ToyEnclave(patched_kernel, init, application, pki, clock=_clock)
 
     def outcome(policy: en.KeyPolicy, who: en.ToyEnclave) -> str:
-        key_id = kms.create_key(policy)
+        key_id = kms.create_key(policy)                           # a policy is fixed with its key
         try:
             kms.generate_data_key(key_id, recipient=who.recipient())
             return "released"
         except en.KMSAccessDenied as err:
             return err.check
 
-    both = en.KeyPolicy(image_sha384=enclave.pcrs[0].hex(), pcrs={2: enclave.pcrs[2].hex()})
+    pcr1_only = en.KeyPolicy(pcrs={1: enclave.pcrs[1].hex()})
     pcr2_only = en.KeyPolicy(pcrs={2: enclave.pcrs[2].hex()})
-    return (outcome(both, impostor), outcome(pcr2_only, impostor) != "released",
+    return (outcome(pcr1_only, impostor), outcome(pcr2_only, impostor) != "released",
             outcome(pcr2_only, patched) == "released")
 
 
@@ -328,27 +328,28 @@ EXERCISES = [
     ),
     Exercise(
         number=6,
-        title="a second condition on PCR2, and PCR2 alone",
+        title="a key policy on PCR1 alone, and on PCR2 alone",
         kind=Parts((Choice(("released", "policy", "attestation.signature", "nonce")), Boolean(), Boolean())),
-        compute=pcr2_condition,
+        compute=single_pcr_policies,
         params={"kernel": _KERNEL, "init": _INIT, "application": _APP,
                 "impostor_application": b"model-server v1.0 + exfiltration",
                 "patched_kernel": b"linux 6.1.1 kernel"},
         hint_text=(
             "A tuple of three parts. Start from exercise 3: which sections does each PCR hash? "
-            "(a) The impostor changed only its application: which of PCR0 and PCR2 does that move, "
-            "and which step of the key service compares PCRs with the key's conditions? The option "
-            "names are the `check` values that `KMSAccessDenied` carries. (b) Does the condition on "
-            "the application's PCR see the impostor's change? (c) Does a kernel patch move the "
-            "application's PCR?"),
+            "(a) The impostor changed only its application: which PCRs does that move, and what does "
+            "a policy compare when it names only PCR1? The option names are the `check` values that "
+            "`KMSAccessDenied` carries, and the one word for a key handed over. (b) Does the application's PCR see the "
+            "impostor's change? (c) Does a kernel patch move the application's PCR?"),
         explanation=(
-            "(a) Nothing changes for the impostor: it is still denied by the key `policy` check (its "
-            "PCR0 already differs, and its PCR2 differs too). (b) PCR2 alone still denies it, because "
-            "its application differs. (c) Under PCR2 alone the approved application on a patched "
-            "kernel receives a key. That is when PCR2 alone is the right condition: you trust any "
-            "kernel the platform provides and care only about the application, for example to survive "
-            "kernel security updates without changing the key policy; the price is that the kernel is "
-            "no longer pinned."),
+            "(a) The key is `released` to the impostor. PCR1 covers only the kernel and the bootstrap "
+            "ramdisk, which the impostor kept unchanged, so a policy on PCR1 alone hands the data key "
+            "to an image with any application, exfiltration included: it pins the platform, not the "
+            "code that handles the data. (b) PCR2 alone denies the impostor (`policy`), because its "
+            "application differs. (c) Under PCR2 alone the approved application on a patched kernel "
+            "receives a key: that is the case for PCR2 alone, when you trust any kernel the platform "
+            "provides and care only about the application, for example to survive kernel security "
+            "updates without a new key policy; the price is that the kernel is no longer pinned. "
+            "ImageSha384 (PCR0) pins both, and admits neither the impostor nor the patched kernel."),
     ),
     Exercise(
         number=7,
@@ -369,15 +370,15 @@ EXERCISES = [
     Exercise(
         number=8,
         title="cores for 400 Gb/s with packet-sized messages",
-        kind=Parts((Number(unit="cores", rtol=0.02), Number(unit="cores", rtol=0.02)),
+        kind=Parts((Number(unit="cores", rtol=0.001, atol=1.0), Number(unit="cores", rtol=0.001, atol=1.0)),
                    labels=("1,500-byte packets", "9,000-byte packets")),
         compute=cores_for_packets,
         params={"rate_1500": 2e9, "rate_9000": 8.5e9, "link_gbps": 400.0},
         hint_text=(
-            "A tuple of two whole numbers. 400 Gb/s is gigabits: divide by 8 for bytes per second, "
-            "then by one core's rate at that message size, and round **up** (a fraction of a core "
-            "still needs a core). The check cell passes your measured rates to the exercise with "
-            "`given`."),
+            "A tuple of two whole numbers. Is 400 Gb/s counted in bits or in bytes, and in which unit "
+            "are `r1500` and `r9000`? How many bytes per second must one direction carry, and how many "
+            "times one core's rate is that? The check cell passes your measured rates to the exercise "
+            "with `given`."),
         explanation=(
             "cores = ceil(400e9 / 8 / rate). At MTU-sized packets the per-call overhead of the Python "
             "binding dominates, so the per-core rate falls and the core count rises well above the "
