@@ -292,7 +292,7 @@ EXERCISES = [
         compute=micro_kernel_intensity,
         params={"mr": 6, "nr": 4, "lanes": 16, "bytes_per_element": 4.0},
         hint_text=(
-            "Count one step of the loop over k, as the text does for the 4 x 3 tile: what comes into "
+            "Count one step of the loop over k: what comes into "
             "registers, how many vector FMAs the tile of C needs, and how many FLOPs and bytes each "
             "of those is with 16 float32 lanes. Does the lane count change the ratio?"),
         explanation=(
