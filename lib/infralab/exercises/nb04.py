@@ -16,7 +16,7 @@ Examples
 The answers agree with the analysis (vendor figures and prices as in docs/references.md, section 4, not numbers copied
 from the code's output):
 
->>> 3 * 667e12 / 2.9e12 <= ex[1].answer() < 3 * 667e12 / 2.9e12 + 1   # bf16 square matmul: I = n/3
+>>> 1.5 * 1299e12 / 2.9e12 <= ex[1].answer() < 1.5 * 1299e12 / 2.9e12 + 1   # fp8 square matmul: I = 2n/3
 True
 >>> math.isclose(ex[2].answer(), 6 * 174.6e9 * 300e9 / (20e9 * 0.5) / (365.25 * 86400))
 True
@@ -26,23 +26,23 @@ True
 >>> math.isclose(musd, days * 24 * 1024 * 55.04 / 8 / 1e6)
 True
 >>> chip, usd = ex[4].answer()
->>> chip, math.isclose(usd, 12.98 / 3600 / (12 * 820e9 / 14e9) * 1e6)
-('Inferentia2', True)
+>>> chip, math.isclose(usd, 0.758 / 3600 / (820e9 / 14e9) * 1e6)
+('inf2.xlarge', True)
 >>> pct, verdict = ex[5].answer()
->>> math.isclose(pct, 100 * (1 - (21.50 / (16 * 190 * 0.35)) / (55.04 / (8 * 989 * 0.45)))), verdict
-(True, 'does not hold')
->>> ex[6].answer() == 2 * 4 * 3 * 8 / ((4 + 3) * 8 * 4)   # 192 FLOPs per 7 loads of 32 bytes
+>>> math.isclose(pct, 100 * (1 - (21.50 / (16 * 190 * 0.50)) / (55.04 / (8 * 989 * 0.35)))), verdict
+(True, 'holds only if')
+>>> ex[6].answer() == 2 * 6 * 4 * 16 / ((6 + 4) * 16 * 4)   # 768 FLOPs per 10 loads of 64 bytes
 True
->>> ex[5].check((31.0, "does not hold"))
+>>> ex[5].check((-28.8, "holds only if"))
 Not all parts are right:
-  (saving) Not quite: 31 % has the wrong sign (answers within 2% of the expected value count as right).
-  (verdict) Correct: 'does not hold'.
+  (saving) Not quite: -28.8 % has the wrong sign (answers within 2% of the expected value count as right).
+  (verdict) Correct: 'holds only if'.
 False
 """
 
 from __future__ import annotations
 
-from .. import _checks, chips, claims, gemm
+from .. import _checks, chips, claims
 from ._core import Choice, Exercise, Number, Parts
 
 __all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through Exercise, not API
@@ -156,6 +156,8 @@ def saving_with_mfu(mine: str = "trn1.32xlarge", theirs: str = "p5.48xlarge", pe
     return 100.0 * saving, claims.saving_verdict(saving, claimed)
 
 
+# --- Exercise 6: the intensity of a register micro-kernel --------------------------------------
+
 def micro_kernel_intensity(mr: int = 4, nr: int = 3, lanes: int = 8, bytes_per_element: float = 4.0) -> float:
     """FLOPs per byte loaded into registers by one step of an ``mr x nr`` micro-kernel whose
     registers hold ``lanes`` values along k: ``mr + nr`` vector loads feed ``mr·nr`` vector FMAs."""
@@ -166,23 +168,27 @@ def micro_kernel_intensity(mr: int = 4, nr: int = 3, lanes: int = 8, bytes_per_e
     return 2.0 * mr * nr * lanes / ((mr + nr) * lanes * s)
 
 
+#: The instances exercise 4 compares (each name is also its answer's label).
+FIVE_INSTANCES = ("p5.48xlarge", "trn1.32xlarge", "inf2.48xlarge", "inf2.xlarge", "g5.xlarge")
+
 EXERCISES = [
     Exercise(
         number=1,
-        title="the square bf16 matrix size at Trainium2's ridge point",
+        title="the square fp8 matrix size at Trainium2's fp8 ridge point",
         kind=Number(unit="", rtol=0.02, mistakes=("x2", "x8", "x1e3")),
         compute=ridge_matmul_size,
-        params={"chip": "Trainium2", "precision": "bf16"},
+        params={"chip": "Trainium2", "precision": "fp8"},
         hint_text=(
-            "Two quantities have to meet. Where is Trainium2's ridge point (which two of its "
-            "figures, and in which units)? And how does a square bf16 multiply's arithmetic "
-            "intensity grow with n: count its FLOPs and the bytes of its three matrices. At which n "
-            "are the two equal?"),
+            "Two quantities have to meet. Which two of Trainium2's figures give its fp8 ridge point? "
+            "And how does a square multiply's arithmetic intensity grow with n when each element is "
+            "one byte: count its FLOPs and the bytes of its three matrices. At which n are the two "
+            "equal?"),
         explanation=(
-            "Intensity 2n³ / (2 bytes x 3n²) = n/3 FLOP/byte, and Trainium2's ridge is "
-            "667e12 / 2.9e12 = 230 FLOP/byte, so n = 3 x 230 = 690. Smaller square multiplies are "
-            "memory-bound on Trainium2 and waste part of its peak. On an H100, whose ridge is further "
-            "right (295 FLOP/byte), the same arithmetic gives n = 886."),
+            "In fp8 an element is 1 byte: intensity 2n³ / (1 byte x 3n²) = 2n/3 FLOP/byte. "
+            "Trainium2's fp8 ridge is 1,299e12 / 2.9e12 = 448 FLOP/byte, so n = 1.5 x 448 = 672. "
+            "Halving the bytes doubles the intensity, and doubling the peak doubles the ridge, so the "
+            "size changes little from bf16's n = 3 x 230 = 690. Smaller square multiplies are "
+            "memory-bound on Trainium2 and waste part of its peak."),
     ),
     Exercise(
         number=2,
@@ -212,7 +218,7 @@ EXERCISES = [
                 "mfu": 0.4, "instance": "p5.48xlarge", "period": "2025-06"},
         hint_text=(
             "Three steps, one formula each. How many tokens does 20 per parameter give, and what does "
-            "6ND make of them? What rate do 1,024 chips deliver at 40% of their dense BF16 peak, and "
+            "6ND make of them? What rate do 1,024 chips deliver at 40% of that peak, and "
             "so how long does the work take? What does one H100 cost per hour when an instance that "
             "holds eight of them has the June 2025 price in `INSTANCES`? Does the number of chips "
             "change the cost?"),
@@ -226,31 +232,31 @@ EXERCISES = [
     Exercise(
         number=4,
         title=("at batch 1, ideal roofline bound (weights read at 100% of peak HBM bandwidth, no KV "
-               "cache): the chip with the lowest on-demand price per million generated tokens for a "
-               "7B bf16 model at June 2025 prices, and that price in USD per million tokens"),
-        kind=Parts((Choice(("H100", "Trainium", "Inferentia2")),
+               "cache): the instance with the lowest on-demand price per million generated tokens for "
+               "a model of 7.0e9 parameters in bf16 (14 GB of weights) at June 2025 prices, and that price"),
+        kind=Parts((Choice(FIVE_INSTANCES),
                     Number(unit="USD per million tokens", rtol=0.02)),
-                   labels=("chip", "price")),
+                   labels=("instance", "price")),
         compute=cheapest_token_batch1,
         params={"n_params": 7e9, "period": "2025-06", "mfu": 0.5,
-                "instances": {"H100": "p5.48xlarge", "Trainium": "trn1.32xlarge",
-                              "Inferentia2": "inf2.48xlarge"}, "bandwidth_fraction": 1.0},
+                "instances": {name: name for name in FIVE_INSTANCES}, "bandwidth_fraction": 1.0},
         hint_text=(
             "At batch 1 with no KV cache, what does every generated token have to read from "
             "memory, and so which of the two roofs sets the tokens per second? How do tokens per "
-            "second and dollars per hour combine into dollars per million tokens? Does it matter "
-            "whether you work per chip or per whole instance?"),
+            "second and dollars per hour combine into dollars per million tokens? Which instance "
+            "figures do you need, and where in the data tables are they?"),
         explanation=(
             "At batch 1, tokens/s = bandwidth / (2 bytes x 7e9), so USD per token = (price / "
             "bandwidth) x a constant: the ranking by price per token *is* the ranking by price "
-            "per GB/s. Per chip-hour at June 2025 prices: Inferentia2 (inf2.48xlarge) 12.98 / 12 = "
-            "1.08 USD for 820 GB/s, Trainium 21.50 / 16 = 1.34 USD for 820 GB/s, H100 55.04 / 8 = "
-            "6.88 USD for 3,350 GB/s. Inferentia2 is the cheapest, at about 5.13 USD per million "
-            "tokens (H100 about 7.99, Trainium about 6.37; the chart's batch-1 figures are higher "
-            "because the chart reads HBM at the measured fraction and each sequence there also reads a "
-            "4,096-token KV cache); the single-chip inf2.xlarge (0.758 "
-            "USD per hour for one chip) is cheaper still, about 3.59. The Inferentia2 and Trainium "
-            "prices are dated only to 2025 and assumed to hold in June (see `data/README.md`). "
+            "per GB/s. Per hour at June 2025 prices: inf2.xlarge 0.758 USD for 820 GB/s (one chip), "
+            "inf2.48xlarge 12.98 USD for 12 x 820 GB/s (1.08 per chip), trn1.32xlarge 21.50 USD for "
+            "16 x 820 GB/s (1.34 per chip), g5.xlarge 1.006 USD for 600 GB/s, p5.48xlarge 55.04 USD "
+            "for 8 x 3,350 GB/s (6.88 per chip). The single-chip inf2.xlarge is the cheapest, at about "
+            "3.59 USD per million tokens (inf2.48xlarge about 5.13, g5.xlarge 6.52, trn1.32xlarge "
+            "6.37, p5.48xlarge 7.99; the chart's batch-1 figures are higher because the chart reads "
+            "HBM at the measured fraction and each sequence there also reads a 4,096-token KV cache). "
+            "The Inferentia2 and Trainium prices are dated only to 2025 and the g5.xlarge price to "
+            "June 2026; all are assumed to hold in June 2025 (see `data/README.md`). "
             "Once the batch grows the weight reads are shared, and the KV caches and memory "
             "capacity decide: the chart after this exercise shows where each instance stops. Real decoding reads "
             "HBM at about 78% of its peak (`chips.DECODE_BANDWIDTH_FRACTION`): every price rises by "
@@ -258,42 +264,43 @@ EXERCISES = [
     ),
     Exercise(
         number=5,
-        title="claim 4 with Trainium at 35% MFU and the H100 at 45%, June 2025 prices",
+        title="claim 4 with Trainium at 50% MFU and the H100 at 35%, June 2025 prices",
         kind=Parts((Number(unit="%", rtol=0.02), Choice(claims.VERDICTS)),
                    labels=("saving", "verdict")),
         compute=saving_with_mfu,
         params={"mine": "trn1.32xlarge", "theirs": "p5.48xlarge", "period": "2025-06",
-                "mfu_mine": 0.35, "mfu_theirs": 0.45, "claimed": 0.5},
+                "mfu_mine": 0.50, "mfu_theirs": 0.35, "claimed": 0.5},
         hint_text=(
             "Cost to train follows the price per *delivered* FLOP: how does MFU enter it? Compare "
             "the two instances on that measure at June 2025 prices; a saving is one minus the ratio "
             "of the two (negative when Trainium costs more). Where does that saving fall on the "
             "course's verdict scale for an \"up to 50%\" claim?"),
         explanation=(
-            "trn1.32xlarge: 21.50 USD / (16 x 190 TFLOP/s x 0.35) = 20.2 USD per delivered "
-            "PFLOP-hour; p5.48xlarge: 55.04 / (8 x 989 x 0.45) = 15.5. The saving is 1 - 20.2 / "
-            "15.5 = -31%: Trainium costs about 31% more, so the claim **does not hold** under "
-            "this assumption. Claim 4's verdict turns on the MFU ratio and the price period, "
+            "trn1.32xlarge: 21.50 USD / (16 x 190 TFLOP/s x 0.50) = 14.1 USD per delivered "
+            "PFLOP-hour; p5.48xlarge: 55.04 / (8 x 989 x 0.35) = 19.9. The saving is 1 - 14.1 / "
+            "19.9 = +29%: a saving, but less than 50%, so against p5 the claim **holds only if** "
+            "Trainium's MFU rises further (50% needs 2.03 x 0.35 = 0.71). At equal MFU the same pair "
+            "gave no saving (-2%): the verdict moved because the MFU ratio did. Claim 4's verdict "
+            "turns on the MFU ratio and the price period, "
             "which no public methodology fixes (and the Trainium price is dated only to 2025, "
             "assumed to hold in June)."),
     ),
     Exercise(
         number=6,
-        title="the arithmetic intensity of one step of the 4 x 3 micro-kernel",
+        title="the arithmetic intensity of one step of a 6 x 4 micro-kernel with AVX-512 registers",
         kind=Number(unit="FLOP/byte", rtol=0.02, mistakes=("x2", "x8")),
         compute=micro_kernel_intensity,
-        params={"mr": gemm.MR, "nr": gemm.NR, "lanes": 8, "bytes_per_element": 4.0},
+        params={"mr": 6, "nr": 4, "lanes": 16, "bytes_per_element": 4.0},
         hint_text=(
-            "Count one step of the loop over k. How many vectors come into registers (think of the "
-            "rows of the panel of A and the columns of the panel of B)? How many vector FMAs does "
-            "the tile of C need? How many FLOPs is one vector FMA, and how many bytes is one vector "
-            "of float32?"),
+            "Count one step of the loop over k: what comes into "
+            "registers, how many vector FMAs the tile of C needs, and how many FLOPs and bytes each "
+            "of those is with 16 float32 lanes. Does the lane count change the ratio?"),
         explanation=(
-            "A step loads 4 + 3 = 7 vectors (7 x 32 = 224 bytes) and issues 4 x 3 = 12 vector FMAs "
-            "(12 x 8 x 2 = 192 FLOPs): 192 / 224 = 0.86 FLOP per byte moved from L1 into registers. "
-            "The lane count cancels: 2·MR·NR / ((MR + NR)·4 bytes). A 6 x 16 outer-product tile would "
-            "give more (about 2.2 FLOP/byte) but needs 12 accumulators plus broadcasts that numba's "
-            "compiler does not keep in registers; the 4 x 3 tile is the largest that fits 16 registers "
-            "with its 4 rows of A."),
+            "A step loads 6 + 4 = 10 vectors of 16 float32 (10 x 64 = 640 bytes) and issues 6 x 4 = 24 "
+            "vector FMAs (24 x 16 x 2 = 768 FLOPs): 768 / 640 = 1.2 FLOP per byte moved from L1 into "
+            "registers, against 0.86 for the 4 x 3 tile. The lane count cancels: "
+            "2·MR·NR / ((MR + NR)·4 bytes), so only the tile's shape matters. The 6 x 4 tile needs 24 "
+            "accumulators plus 6 rows of A, 30 registers: it fits AVX-512's 32 but not AVX2's 16, "
+            "which is why the course's kernel, written to fit both, uses 4 x 3."),
     ),
 ]
