@@ -11,8 +11,8 @@ Examples
 >>> ex = exercises.load("02")
 >>> sorted(ex)
 [1, 2, 3, 4, 5]
->>> [round(u, 1) for u in ex[1].answer()]        # on-premises utilization (%) giving 4.1x, f = 1 and 0.5
-[16.8, 12.6]
+>>> [round(u, 1) for u in ex[1].answer()]        # cloud utilization (%) giving 4.1x, f = 1 and 0.5
+[53.7, 83.6]
 >>> round(ex[2].answer())                         # CFM for 10 kW at 12 K
 1463
 >>> [round(a, 3) for a in ex[3].answer()]         # m^2 of fins at 30 C and 32 C inlet
@@ -34,31 +34,31 @@ __all__ = ["NOTEBOOK", "EXERCISES"]   # the answer functions are reached through
 NOTEBOOK = "02_cooling_energy"
 
 
-# --- Exercise 1: which on-premises utilization gives 4.1x? -----------------------------------
+# --- Exercise 1: how busy must the cloud be for 4.1x? ----------------------------------------
 
-def onprem_utilization_for_ratio(target_ratio: float = 4.1, pue_onprem: float = 1.58,
-                                 pue_cloud: float = 1.15, util_cloud: float = 0.5,
-                                 server_efficiency_gain: float = 1.0,
-                                 idle_fractions: tuple[float, ...] = (1.0, 0.5)) -> tuple[float, ...]:
-    """On-premises utilization (%) at which ``th.efficiency_ratio`` equals ``target_ratio``, per idle fraction.
+def cloud_utilization_for_ratio(target_ratio: float = 4.1, pue_onprem: float = 1.58,
+                                pue_cloud: float = 1.15, util_onprem: float = 0.18,
+                                server_efficiency_gain: float = 1.0,
+                                idle_fractions: tuple[float, ...] = (1.0, 0.5)) -> tuple[float, ...]:
+    """Cloud utilization (%) at which ``th.efficiency_ratio`` equals ``target_ratio``, per idle fraction.
 
-    The ratio falls as on-premises utilization rises (for an idle fraction > 0), so bisection on
-    ``util_onprem`` in (0, 1] finds the one utilization that gives the target.
+    The ratio rises as the cloud's utilization rises (for an idle fraction > 0), so bisection on
+    ``util_cloud`` in (0, 1] finds the one utilization that gives the target.
     """
     target = _checks.positive("target_ratio", target_ratio)
     found = []
     for f in idle_fractions:
         def ratio(u):
-            return th.efficiency_ratio(pue_onprem, pue_cloud, u, util_cloud, server_efficiency_gain,
+            return th.efficiency_ratio(pue_onprem, pue_cloud, util_onprem, u, server_efficiency_gain,
                                        idle_fraction=f)
-        lo, hi = 1e-6, 1.0                       # ratio(lo) is the largest, ratio(hi) the smallest
-        if not ratio(hi) <= target <= ratio(lo):
-            raise ValueError(f"no utilization in (0, 1] gives {target:g}x with idle_fraction={f:g} "
-                             f"(the ratio spans {ratio(hi):.3g}x to {ratio(lo):.3g}x)")
+        lo, hi = 1e-6, 1.0                       # ratio(lo) is the smallest, ratio(hi) the largest
+        if not ratio(lo) <= target <= ratio(hi):
+            raise ValueError(f"no cloud utilization in (0, 1] gives {target:g}x with idle_fraction={f:g} "
+                             f"(the ratio spans {ratio(lo):.3g}x to {ratio(hi):.3g}x)")
         for _ in range(60):                      # halves the bracket 60 times: far below 1e-9
             mid = 0.5 * (lo + hi)
-            if ratio(mid) > target:
-                lo = mid                         # still too much on-premises waste: go higher
+            if ratio(mid) < target:
+                lo = mid                         # the cloud is not busy enough yet: go higher
             else:
                 hi = mid
         found.append(100.0 * 0.5 * (lo + hi))    # as a percentage
@@ -105,7 +105,7 @@ def fin_area_for_limit(power_w: float = 1000.0, limit_c: float = 95.0,
 def tim_halved(cooling: str = "liquid", tim_r_m2k_w: float = 5e-6, limit_c: float = 95.0,
                t_end_s: float = 10.0) -> tuple[float, str]:
     """(a) How many watts the simulated package's power limit gains when the TIMs are halved;
-    (b) under which row of ``th.COOLING`` the same cut raises the resistance chain's limit more.
+    (b) under which row of ``th.COOLING`` the same cut raises the resistance chain's limit more, in watts.
 
     (a) The package is linear in the power, so one 1 W run gives the peak rise per watt ``R``
     (K/W) and the limit is ``(limit_c - T_coolant) / R``; 10 s of simulated time settles the liquid
@@ -171,25 +171,26 @@ def rack_mix_with_air_cap(air_cooling_w: float = 40_000.0, rack_power_w: float =
 EXERCISES = [
     Exercise(
         number=1,
-        title="the on-premises utilization that gives 4.1x, with idle power at 100% and 50% of peak",
+        title="the cloud utilization that gives 4.1x against 18% on premises, with idle power at 100% and 50% of peak",
         kind=Parts((Number(unit="%", rtol=0.02), Number(unit="%", rtol=0.02)),
                    labels=("a: f = 1", "b: f = 0.5")),
-        compute=onprem_utilization_for_ratio,
-        params={"target_ratio": 4.1, "pue_onprem": 1.58, "pue_cloud": 1.15, "util_cloud": 0.5,
+        compute=cloud_utilization_for_ratio,
+        params={"target_ratio": 4.1, "pue_onprem": 1.58, "pue_cloud": 1.15, "util_onprem": 0.18,
                 "server_efficiency_gain": 1.0, "idle_fractions": (1.0, 0.5)},
         hint_text=(
-            "Write the model's ratio as `(PUE_on / PUE_cl) x [(f + (1-f) u_on) / u_on] / "
-            "[(f + (1-f) u_cl) / u_cl]` (server gain 1), set it equal to 4.1 and solve for `u_on`: at "
-            "`f = 1` the brackets are just `1/u`. Or let the computer do it: `th.efficiency_ratio` falls "
-            "as `util_onprem` rises, so halve an interval until it gives 4.1. Answer in percent."),
+            "Which bracket of the model's ratio holds the cloud's utilization, and does the ratio rise "
+            "or fall as that utilization grows? Fix everything else (server gain 1, on premises at "
+            "18%), set the ratio equal to 4.1 and solve for the cloud's utilization; at `f = 1` each "
+            "bracket is just one over its utilization. Answer in percent."),
         explanation=(
-            "At `f = 1` the ratio is `(1.58/1.15) x 0.5 / u`, so `u = 1.374 x 0.5 / 4.1`, just under "
-            "17%: close to the 18% that 451 Research reported for enterprise servers. At `f = 0.5` the "
-            "cloud's bracket is `(0.5 + 0.5 x 0.5)/0.5 = 1.5`, so `(0.5 + 0.5u)/u = 4.1 x 1.5 / 1.374`, "
-            "`0.5/u = 3.976` and `u` is about 12.6%: a fleet must idle much more for the same 4.1x once "
-            "idle servers draw less than their peak. The claim is consistent with these assumptions; "
-            "it is not a measurement of them. The code solves it by bisection on `th.efficiency_ratio` "
-            "itself, so a change in the model changes this answer."),
+            "At `f = 1` the ratio is `(1.58/1.15) x u_cl / 0.18`, so `u_cl = 4.1 x 0.18 / 1.374`, "
+            "about 53.7%: a little above the 50% the course assumes for the cloud. At `f = 0.5` the "
+            "on-premises bracket is `(0.5 + 0.5 x 0.18)/0.18 = 3.28`, so the cloud's bracket must be "
+            "`1.374 x 3.28 / 4.1 = 1.10`: `(0.5 + 0.5 u)/u = 1.10`, `0.5/u = 0.60` and `u_cl` is about "
+            "83.6%. Once idle servers draw half their peak, the cloud must keep its servers more than "
+            "four fifths busy, with no server gain, for the same 4.1x. The claim is consistent with "
+            "such assumptions; it is not a measurement of them. The code solves it by bisection on "
+            "`th.efficiency_ratio` itself, so a change in the model changes this answer."),
     ),
     Exercise(
         number=2,
@@ -229,7 +230,7 @@ EXERCISES = [
     ),
     Exercise(
         number=4,
-        title="halve the TIM resistance: the liquid-cooled package's gain, and why liquid gains more",
+        title="halve the TIM resistance: the liquid-cooled package's gain, and which chain's limit gains more watts",
         kind=Parts((Number(unit="W", rtol=0.02), Choice(("air", "liquid")))),
         compute=tim_halved,
         params={"cooling": "liquid", "tim_r_m2k_w": 5e-6, "limit_c": 95.0, "t_end_s": 10.0},
@@ -241,7 +242,9 @@ EXERCISES = [
             "row's total, and how many watts does that add to each row's limit?"),
         explanation=(
             "(a) Halving the TIM lowers the liquid package's peak rise per watt by a few thousandths "
-            "of a K/W, and its limit rises by about a tenth, about 157 W. (b) The limit is "
+            "of a K/W, and its limit rises by about a tenth, about 157 W. (b) In watts, liquid's chain "
+            "gains more (relative to its own limit, air's gains more: half of air's larger TIM is a larger share of its chain). "
+            "The limit is "
             "`dT_allowed / R`, and a cut `dR` raises it by about `dT_allowed x dR / R²`: the same cut "
             "counts for more where the total resistance `R` is smaller. Under liquid the convective "
             "step `1/(hA)` is small (0.010 K/W in `th.COOLING` against 0.020 K/W for air's large heat "
