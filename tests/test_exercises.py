@@ -193,9 +193,9 @@ def test_nb00_answers_match_the_analysis():
     #    doubles it: linear, not quadratic (the notebook's old solution said "square").
     assert ex[3].answer() == (True, 32 * 1000 - 32 * 31 // 2, "linear")
     assert ex[3].given(max_blocks=8).answer() == (True, 64 * 1000 - 64 * 63 // 2, "linear")
-    # 4: STREAM counts 24 bytes per element (McCalpin 1995): 2.4e8 B at 20 GB/s = 12 ms
-    assert ex[4].answer() == pytest.approx(24 * 10_000_000 / 20e9 * 1e3)
-    assert ex[4].given(bandwidth_GBps=40.0).answer() == pytest.approx(6.0)
+    # 4: STREAM counts 24 bytes per element (McCalpin 1995): 2.4e9 B at 20 GB/s = 120 ms
+    assert ex[4].answer() == pytest.approx(24 * 100_000_000 / 20e9 * 1e3)
+    assert ex[4].given(bandwidth_GBps=40.0).answer() == pytest.approx(60.0)
 
 
 def test_a_slip_by_a_common_factor_gets_the_exercises_own_nudge():
@@ -219,7 +219,7 @@ def test_nb00_exercise_5_names_the_factor_of_2_slips(capsys):
     differ, ulps, closer = ex.answer()
     for wrong, words in (((2 * differ, ulps, closer), "count each differing element twice"),
                          ((differ // 2, ulps, closer), "only the elements where one result is the larger"),
-                         ((differ, 2 * ulps, closer), "a bound a twin test might allow")):
+                         ((differ, 2 * ulps, closer), "a bound a comparison might allow")):
         assert ex.check(wrong) is False
         out = capsys.readouterr().out
         assert "by a factor of 2" in out and words in out, out
@@ -328,7 +328,7 @@ def test_given_refuses_unknown_and_impossible_parameters():
         ex[4].given(bandwidth_GBps=0.0)
     with pytest.raises(ValueError, match="max_blocks must be <= 64"):
         ex[3].given(max_blocks=10**9)
-    assert ex[4].answer() == pytest.approx(12.0)  # the original is unchanged
+    assert ex[4].answer() == pytest.approx(120.0)  # the original is unchanged
 
 
 #: Hostile parameter values a learner could pass to ``given`` (typos, unset variables, overflows).
@@ -404,7 +404,7 @@ def test_solution_is_markdown_in_a_notebook(monkeypatch):
     ex.solution()
     ex.hint()
     assert [type(s).__name__ for s in shown] == ["Markdown", "Markdown"]
-    assert "```python\ndef triad_time_ms" in shown[0].data and "**Answer:** 12 ms" in shown[0].data
+    assert "```python\ndef triad_time_ms" in shown[0].data and "**Answer:** 120 ms" in shown[0].data
 
 
 def test_outside_a_notebook_is_detected():
@@ -558,7 +558,7 @@ def test_recipe_cells_run_in_a_kernel_without_errors(tmp_path):
     for md, cell in zip(markdown, code[1:]):
         nb.cells += [nbformat.v4.new_markdown_cell(md), nbformat.v4.new_code_cell(cell)]
     nb.cells.append(nbformat.v4.new_code_cell(
-        "ex[4].solution()\nex[4].given(bandwidth_GBps=40.0).check(6.0)"))
+        "ex[4].solution()\nex[4].given(bandwidth_GBps=40.0).check(60.0)"))
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
@@ -566,7 +566,7 @@ def test_recipe_cells_run_in_a_kernel_without_errors(tmp_path):
     texts = [o.get("text", "") for o in outputs if o.output_type == "stream"]
     assert sum("replace None with your answer" in t for t in texts) == len(ex)
     assert any("text/markdown" in o.get("data", {}) for o in outputs)
-    assert any("Correct: 6 ms" in t for t in texts)
+    assert any("Correct: 60 ms" in t for t in texts)
 
 
 # --- solution() works on the learner's own given(...) numbers -----------------------------------
@@ -630,7 +630,7 @@ def test_real_notebook_exercise_solution_follows_given(capsys):
     out = capsys.readouterr().out
     assert "bandwidth_GBps=40.0" in out
     assert f"Answer: {ex[4].kind.format(ex[4].latest().answer())}" in out
-    assert ex[4].answer() == pytest.approx(12.0)                 # the set's own answer is unchanged
+    assert ex[4].answer() == pytest.approx(120.0)                 # the set's own answer is unchanged
 
 
 def test_solution_never_raises_on_a_broken_definition(capsys):

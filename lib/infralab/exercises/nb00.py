@@ -9,8 +9,8 @@ Examples
 >>> ex = exercises.load("00")
 >>> sorted(ex)
 [2, 3, 4, 5]
->>> ex[4].check(12.0)
-Correct: 12 ms (answers within 2% of the expected value count as right).
+>>> ex[4].check(120.0)
+Correct: 120 ms (answers within 2% of the expected value count as right).
 True
 """
 
@@ -94,7 +94,7 @@ def twin_test_on_a_gpu(n_elements: int = 1000, s: float = 1.5, seed: int = 0) ->
     n_elements = _checks.integer("n_elements", n_elements, low=1, high=100_000)
     seed = _checks.integer("seed", seed, low=0)
     rng = np.random.default_rng(seed)
-    b, c = rng.random(n_elements), rng.random(n_elements)   # drawn as the exercise's twin test draws them
+    b, c = rng.random(n_elements), rng.random(n_elements)   # drawn as the exercise draws them
     r = stream.fma_differences(b, c, s)
     exact = [Fraction(bi) + Fraction(s) * Fraction(ci) for bi, ci in zip(b.tolist(), c.tolist())]
     fused_never_farther = all(abs(Fraction(f) - x) <= abs(Fraction(u) - x)
@@ -109,8 +109,9 @@ EXERCISES = [
         kind=Choice(("cpu", "cuda", "cuda-sim", "ValueError")),
         compute=backend_without_gpu,
         params={"env_value": "cuda"},
-        hint_text=("Read `help(backend.resolve)`: what does it do when CUDA is asked for but neither a "
-                   "GPU nor the simulator is usable? Would a silent fallback to the CPU be honest?"),
+        hint_text=("`INFRALAB_BACKEND` is a request. When a library cannot meet a request, it can run "
+                   "something else, or stop: which of the four answers is each of those? "
+                   "`help(backend.resolve)` says which one the course chose."),
         explanation=(
             "Asking for CUDA where none is usable is refused loudly (`backend.resolve` raises) rather "
             "than silently falling back to the CPU, and the message names the allowed values "
@@ -147,28 +148,30 @@ EXERCISES = [
     ),
     Exercise(
         number=4,
-        title="the fastest possible triad on 10 million elements, in ms",
+        title="the fastest possible triad on 100 million elements, in ms",
         kind=Number(unit="ms", rtol=0.02),
         compute=triad_time_ms,
-        params={"n_elements": 10_000_000, "bandwidth_GBps": 20.0},
+        params={"n_elements": 100_000_000, "bandwidth_GBps": 20.0},
         hint_text=(
             "The triad moves `stream.TRIAD_BYTES_PER_ELEMENT` bytes per element; no kernel can be "
             "faster than bytes moved divided by bytes per second. GB/s means 1e9 bytes per second, "
             "and the answer is asked in milliseconds. To use the bandwidth you measured, check with "
             "`ex[4].given(bandwidth_GBps=BW_GBPS).check(answer)`."),
         explanation=(
-            "Bytes moved = 24 bytes per element times the number of elements; the time is at least "
-            "bytes moved over the bandwidth. Compare it with the kernel's measured time `t_all`: "
-            "a ratio near 1 means the kernel runs at this machine's memory bandwidth, which is why "
+            "Bytes moved = 24 bytes per element times the number of elements (2.4e9 bytes for 100 "
+            "million); the time is at least bytes moved over the bandwidth, converted from seconds "
+            "to milliseconds. Ten times fewer elements give a ten times lower floor, which the cell "
+            "after the exercise compares with the kernel's measured time `t_all`: a ratio near 1 "
+            "means the kernel runs at this machine's memory bandwidth, which is why "
             "`python -m infralab.bench` reports each memory-bound kernel as a *fraction of the "
             "triad* (1.0: as fast as this machine moves bytes). The floor is only as good as the "
-            "bandwidth measurement: on a machine shared with other work, other work can slow a run but "
-            "never speed it up, so the best bandwidth seen (`BW_GBPS`, which includes the all-threads "
-            "run itself) gives a floor that no measured time can beat."),
+            "bandwidth measurement: other work can slow a run but never speed it up, so the best of "
+            "several independent runs is the better estimate, and a ratio below 1 says the estimate "
+            "was low."),
     ),
     Exercise(
         number=5,
-        title="the triad twin test on a real GPU: how many elements differ, by how much, and who is closer",
+        title="the triad on a real GPU against the CPU: how many elements differ, by how much, and who is closer",
         kind=Parts((
             Number(unit="elements", rtol=0.01, slips=(
                 (2.0, "did you count each differing element twice (once per array, or once for each "
@@ -176,7 +179,7 @@ EXERCISES = [
                 (0.5, "did you count only the elements where one result is the larger, and not those "
                       "where it is the smaller?"))),
             Number(unit="ulp", rtol=0.01, slips=(
-                (2.0, "is that a bound a twin test might allow, rather than the largest gap between "
+                (2.0, "is that a bound a comparison might allow, rather than the largest gap between "
                       "the two results on these inputs?"),
                 (0.5, "half an ulp bounds the error of one rounding; how many doubles apart can two "
                       "neighbouring results be?"))),
@@ -184,11 +187,12 @@ EXERCISES = [
         compute=twin_test_on_a_gpu,
         params={"n_elements": 1000, "s": 1.5, "seed": 0},
         hint_text=(
-            "Answer with a tuple of three parts. Draw `b` and `c` exactly as the exercise's test does (one "
-            "generator, `b` first), then call `stream.fma_differences(b, c, 1.5)`: its `differ` and "
-            "`max_ulps` answer (a) and (b). For (c), the fused result is `b + s*c` computed exactly "
-            "and rounded once, to the nearest double: can any double be nearer to the exact value? "
-            "(To check it numerically, `fractions.Fraction` does exact arithmetic on doubles.)"),
+            "Answer with a tuple of three parts. (a) and (b) need a computation on the CPU: draw `b` "
+            "and `c` exactly as the question does (one generator, `b` first), and compare the two "
+            "roundings of section 5, the product and the sum rounded one after the other against "
+            "the exact value rounded once, element by element. For (c): the fused result is the exact "
+            "`b + s*c` rounded to the nearest double; can any double be nearer to the exact value? "
+            "(`fractions.Fraction` does exact arithmetic on doubles, if you want to check.)"),
         explanation=(
             "(a) and (b): on a real GPU, NVVM turns `b[i] + s * c[i]` into one `fma.rn.f64`, which "
             "rounds once; the CPU kernel and the simulator round the product and then the sum. "
@@ -197,8 +201,8 @@ EXERCISES = [
             "(c) True: the fused result is the exact value rounded to the nearest double, so no "
             "double is nearer; the twice-rounded CPU result is either the same double or its "
             "neighbour, farther from the exact value by at most one ulp. Neither "
-            "twin is wrong, they evaluate different expressions, so a twin test that demands "
-            "exact equality fails on a GPU. It should assert a bound in ulp and say why (a "
-            "bound of 2 ulp, for example, leaves room for other contractions)."),
+            "twin is wrong, they evaluate different expressions, so a comparison that demands "
+            "exact equality fails on a GPU. Compare CPU and GPU results with a bound in ulp instead, and "
+            "say why (a bound of 2 ulp, for example, leaves room for other contractions)."),
     ),
 ]

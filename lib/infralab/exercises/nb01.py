@@ -16,10 +16,10 @@ The answers agree with the analysis (not with numbers copied from the code's out
 >>> math.isclose(ex[1].answer(), 8 * 5e-6 * 50e9 / 1e6)        # ring crossover p·alpha·B, in MB
 True
 >>> gb, buckets = ex[2].answer()
->>> math.isclose(gb, 20_000 * 8e-6 * 50e9 / 1e9), buckets == math.ceil(70e9 * 2 / (gb * 1e9))
+>>> math.isclose(gb, 16_000 * 8e-6 * 50e9 / 1e9), buckets == math.ceil(70e9 * 2 / (gb * 1e9))
 (True, True)
 >>> loss, p99_hit = ex[4].answer()
->>> math.isclose((1 - loss) ** 1024, 0.5), p99_hit == (1 - (1 - loss) ** 16 > 0.01)
+>>> math.isclose((1 - loss) ** 1024, 0.5), p99_hit == (1 - (1 - loss) ** 4 > 0.01)
 (True, True)
 >>> ex[1].check(2.0)
 Correct: 2 MB (answers within 2% of the expected value count as right).
@@ -48,7 +48,7 @@ def ring_crossover_MB(n_ranks: int = 8, latency_us: float = 5.0, bandwidth_GBps:
 
 # --- Exercise 2: the bucket size that balances the two terms -----------------------------------
 
-def balanced_bucket(n_ranks: int = 20_000, latency_us: float = 8.0, bandwidth_GBps: float = 50.0,
+def balanced_bucket(n_ranks: int = 16_000, latency_us: float = 8.0, bandwidth_GBps: float = 50.0,
                     n_params: float = 70e9, bytes_per_param: float = 2.0) -> tuple[float, int]:
     """(bucket size in GB at which a ring bucket's two terms are equal, buckets for the gradients)."""
     bucket_bytes = nw.crossover_bytes(n_ranks, latency_us * 1e-6, bandwidth_GBps * 1e9, "ring", efficiency=1.0)
@@ -76,8 +76,9 @@ def ecmp_flows_per_path(n_paths: int = 128, flows_per_path: int = 8,
 # --- Exercise 4: the loss rate at which half of the steps hit a retransmit ---------------------
 
 def loss_for_half_the_steps(messages_per_step: int = 64, packets_per_message: int = 16,
-                            p99_packets: int = 16) -> tuple[float, bool]:
-    """(per-packet loss at which half the steps lose a packet, does the message p99 then retransmit?)."""
+                            p99_packets: int = 4) -> tuple[float, bool]:
+    """(per-packet loss at which half the steps lose a packet, does the p99 of a ``p99_packets``-packet message
+    then include a retransmit?)."""
     messages_per_step = _checks.integer("messages_per_step", messages_per_step, low=1, high=10**6)
     packets = messages_per_step * packets_per_message          # packets in one step
     loss = nw.loss_reaching_quantile(0.5, packets)             # 1 - (1 - loss)^packets = 0.5
@@ -130,21 +131,21 @@ EXERCISES = [
     ),
     Exercise(
         number=2,
-        title="the ring bucket whose latency and bandwidth terms are equal at 20,000 GPUs",
+        title="the ring bucket whose latency and bandwidth terms are equal at 16,000 GPUs",
         kind=Parts((Number(unit="GB", rtol=0.02), Number(unit="buckets", rtol=0.001)),   # a whole number
                    labels=("bucket size", "buckets")),
         compute=balanced_bucket,
-        params={"n_ranks": 20_000, "latency_us": 8.0, "bandwidth_GBps": 50.0, "n_params": 70e9,
+        params={"n_ranks": 16_000, "latency_us": 8.0, "bandwidth_GBps": 50.0, "n_params": 70e9,
                 "bytes_per_param": 2.0},
         hint_text=(
-            "(a) When are a bucket's two terms equal? That is exercise 1's question again, at this "
-            "p and alpha, in GB. (b) How many bytes of bf16 gradients does a 70B model have, and how "
-            "many whole buckets of size (a) hold them?"),
+            "(a) Which row of section 1's table prices one bucket's all-reduce, and which of its two "
+            "terms grows with the bucket? Mind the units (GB, not MB). (b) How many bytes of bf16 "
+            "gradients does a 70B model have, and how many whole buckets of size (a) hold them?"),
         explanation=(
-            "The bucket must equal the crossover: `n = p·alpha·B = 20,000 × 8e-6 s × 50e9 B/s = 8e9 "
-            "bytes`, 8 GB per bucket. A 70B model has 140 GB of bf16 gradients, 17.5 buckets' worth, "
-            "so 18 buckets (DDP rounds up), far from the 25 MB default. Nobody runs a flat "
-            "20,000-rank ring: hierarchical and tree algorithms exist for exactly this reason."),
+            "The bucket must equal the crossover: `n = p·alpha·B = 16,000 × 8e-6 s × 50e9 B/s = 6.4e9 "
+            "bytes`, 6.4 GB per bucket. A 70B model has 140 GB of bf16 gradients, 21.9 buckets' worth, "
+            "so 22 buckets (DDP rounds up), far from the 25 MB default. Nobody runs a flat "
+            "16,000-rank ring: hierarchical and tree algorithms exist for exactly this reason."),
     ),
     Exercise(
         number=3,
@@ -157,7 +158,7 @@ EXERCISES = [
             "(a) Section 3 showed that hashing `k` flows per path and spraying `k` packets per flow "
             "throw the same balls into the same bins: which of that section's closed forms or "
             "simulations gives the slowdown then? (b) The slowdown falls as `k` grows: how slowly? "
-            "How large must `k` be for the slowdown to be at most {target_slowdown}x?"),
+            "How large must `k` be for the slowdown to be at most the target?"),
         explanation=(
             "Hashing `k` flows onto each of {n_paths} paths is balls into bins with a mean of `k` per "
             "bin, the statistics of spraying `k` packets per flow, so the spraying closed form "
@@ -175,16 +176,19 @@ EXERCISES = [
         kind=Parts((Number(unit="", rtol=0.02), Boolean()),
                    labels=("loss", "message p99 retransmits")),
         compute=loss_for_half_the_steps,
-        params={"messages_per_step": 64, "packets_per_message": 16, "p99_packets": 16},
+        params={"messages_per_step": 64, "packets_per_message": 16, "p99_packets": 4},
         hint_text=(
             "(a) What is the probability that one packet gets through, and that all the packets of "
-            "a step do? Which loss makes the second one half? (b) Section 4 printed a loss rate above "
-            "which the p99 of a 16-packet message includes a retransmit: is your answer above it?"),
+            "a step do? Which loss makes the second one half? (b) The p99 includes a retransmit when "
+            "more than 1% of such messages lose a packet: what share of 4-packet messages does at "
+            "your loss rate?"),
         explanation=(
             "A step has 64 × 16 = 1,024 packets. `P(step has a loss) = 1 - (1 - loss)^1024 = 0.5` "
-            "gives `loss = 1 - 0.5^(1/1024) ≈ 6.77e-4` (about `ln 2 / 1024`). That is above the "
-            "6.28e-4 at which more than 1% of 16-packet messages lose a packet, so at this loss "
-            "rate the message p99 lands on the retransmit timeout too. On the tail slider, log10 "
+            "gives `loss = 1 - 0.5^(1/1024) ≈ 6.77e-4` (about `ln 2 / 1024`). A 4-packet message "
+            "then loses a packet with probability `1 - (1 - 6.77e-4)^4 ≈ 0.27%`, below 1%: its p99 "
+            "does **not** include a retransmit (the loss would have to exceed `1 - 0.99^(1/4) ≈ "
+            "2.51e-3`). A 16-packet message, with 1.08%, just does: the longer the message, the "
+            "sooner its p99 lands on the timeout. On the tail slider, log10 "
             "loss -3.25 (5.6e-4) gives 43.8% of steps with a loss and -3 (1e-3) gives 64.1% "
             "(`nw.message_retransmit_probability(loss, 1024)`): between the two, the thick "
             "TCP-like step curve's median jumps to the timeout."),
