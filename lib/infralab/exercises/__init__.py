@@ -87,11 +87,11 @@ Examples
 >>> ex[4].check(None)
 Not checked: replace None with your answer (a number in ms).
 False
->>> ex[4].check(12_000)
-Not quite: 12,000 ms is too large by a factor of 1,000: check the unit prefix ... count as right).
+>>> ex[4].check(120_000)
+Not quite: 120,000 ms is too large by a factor of 1,000: check the unit prefix ... count as right).
 False
 >>> ex[4].answer()
-12.0
+120.0
 """
 
 from __future__ import annotations
