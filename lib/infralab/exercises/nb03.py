@@ -314,7 +314,7 @@ EXERCISES = [
             "A tuple of two parts. (a) Re-encoding the payload map with a definite length keeps every "
             "field and value: does it keep every byte? Which bytes does the COSE "
             "`Sig_structure` contain? (b) How does the verifier read an optional field that is CBOR "
-            "null, and which of its checks is the first to care about a requested nonce?"),
+            "null, and which of its checks compare a value the caller asked for with the document's?"),
         explanation=(
             "(a) The `signature` check refuses it. The content is the same, but the signature covers "
             "the payload's exact bytes (`Sig_structure` embeds them), and `0xbf ... 0xff` is not "
