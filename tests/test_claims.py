@@ -154,3 +154,21 @@ def test_ultracluster_run_bounds_its_counts(kw, name):
                 batch_tokens=3.2e6, model_parallel=64, latency_s=6e-6, bandwidth_Bps=25e9)
     with pytest.raises(ValueError, match=name):
         ultracluster_run(**{**args, **kw})
+
+
+def test_principle_2_check_reads_both_halves_of_the_condition():
+    from infralab import claims
+    pinned = {"Sid": "release", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/parent"},
+              "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+              "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": "ab" * 48}}}
+    ok = claims.principle_2_check({"Statement": [pinned]})
+    assert ok["release_pinned"] and ok["admin_limited"] and ok["holds"]
+    zero = {**pinned, "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": "0" * 96}}}
+    assert not claims.principle_2_check({"Statement": [zero]})["release_pinned"]
+    admin = {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
+             "Action": "kms:*", "Resource": "*"}
+    bad = claims.principle_2_check({"Statement": [pinned, admin]})
+    assert not bad["release_pinned"] and not bad["admin_limited"] and not bad["holds"]
+    glass = {**admin, "Action": ["kms:PutKeyPolicy"], "Principal": {"AWS": "arn:aws:iam::1:role/break-glass"}}
+    assert claims.principle_2_check({"Statement": [pinned, glass]},
+                                    break_glass="arn:aws:iam::1:role/break-glass")["holds"]

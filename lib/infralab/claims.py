@@ -199,6 +199,58 @@ PRINCIPLE_2_CONDITION = (
     "kms:RecipientAttestation:ImageSha384 (PCR0) condition naming a real, non-zero image, and no "
     "principal other than one named break-glass role holds kms:PutKeyPolicy or kms:CreateGrant on the key")
 
+_RELEASE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+_ADMIN_ACTIONS = ("kms:PutKeyPolicy", "kms:CreateGrant")
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def principle_2_check(policy: dict, break_glass: str | None = None) -> dict:
+    """Evaluate :data:`PRINCIPLE_2_CONDITION` against a key policy in AWS's JSON form.
+
+    Returns ``{"release_pinned": bool, "admin_limited": bool, "holds": bool, "details": [str, ...]}``.
+    ``release_pinned``: every ``Allow`` statement whose actions include ``kms:Decrypt`` or
+    ``kms:GenerateDataKey`` (or ``kms:*`` / ``*``) has a ``kms:RecipientAttestation:ImageSha384`` condition
+    of 96 hex digits that are not all zero. ``admin_limited``: no ``Allow`` statement gives
+    ``kms:PutKeyPolicy`` or ``kms:CreateGrant`` to a principal other than ``break_glass``. The key policy
+    is only half of who can act on a key: IAM policies of the account can grant the same actions,
+    so ``admin_limited`` speaks for the key policy alone (the details say so).
+    """
+    if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), (list, dict)):
+        raise TypeError("policy must be a dict with a 'Statement' list")
+    details, release_ok, admin_ok = [], True, True
+    for n, st in enumerate(_as_list(policy["Statement"])):
+        if st.get("Effect") != "Allow":
+            continue
+        actions = _as_list(st.get("Action", []))
+        sid = st.get("Sid", f"statement {n}")
+        wild = any(a in ("*", "kms:*") for a in actions)
+        if wild or any(a in _RELEASE_ACTIONS for a in actions):
+            values = [v for cond in st.get("Condition", {}).values() if isinstance(cond, dict)
+                      for k, v in cond.items() if k.lower() == "kms:recipientattestation:imagesha384"]
+            good = [v for v in values if isinstance(v, str) and len(v) == 96
+                    and all(c in "0123456789abcdefABCDEF" for c in v) and set(v) != {"0"}]
+            ok = bool(good)
+            release_ok &= ok
+            details.append(f"{sid!r}: allows {', '.join(a for a in actions if wild or a in _RELEASE_ACTIONS)} "
+                           + ("with an ImageSha384 (PCR0) condition naming a non-zero image" if ok
+                              else "WITHOUT an ImageSha384 (PCR0) condition naming a non-zero image"))
+        if wild or any(a in _ADMIN_ACTIONS for a in actions):
+            principals = [p for v in (st.get("Principal") or {}).values() for p in _as_list(v)] \
+                if isinstance(st.get("Principal"), dict) else _as_list(st.get("Principal"))
+            others = [p for p in principals if p != break_glass]
+            if others:
+                admin_ok = False
+                details.append(f"{sid!r}: gives kms:PutKeyPolicy or kms:CreateGrant to {', '.join(map(str, others))}")
+    if admin_ok:
+        details.append("no statement of this key policy gives kms:PutKeyPolicy or kms:CreateGrant to a principal "
+                       "other than the break-glass role; the account's IAM policies must be read as well")
+    return {"release_pinned": release_ok, "admin_limited": admin_ok, "holds": release_ok and admin_ok,
+            "details": details}
+
+
 #: The article's three principles: who is kept out, by what, under which conditions, trusting whom.
 #: ``conditions`` is the condition that follows a "holds only if" verdict, and for any other verdict
 #: the assumptions it rests on; ``why`` says why the verdict is that one.

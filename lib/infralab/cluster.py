@@ -24,7 +24,7 @@
 * **security** (:mod:`infralab.enclave`): CPU cores per node to encrypt and decrypt at line rate,
   :func:`~infralab.enclave.cores_for_line_rate` of both directions (an all-reduce sends and receives at
   line rate at once; the assumption ``crypto_directions=2``), at a fixed AES-GCM rate of 4 GB/s per
-  core (docs/references.md section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this
+  core (an assumption rounded from 3.9 GB/s, 0.64 cycles/byte at an assumed 2.5 GHz: docs/references.md section 3; pass ``aesgcm_Bps_per_core=enclave.aesgcm_bytes_per_second()`` to use this
   machine's measured rate). Fixed by default so that :func:`evaluate` is deterministic. The
   ``crypto_cores`` the host spares share encryption and decryption, so they cap each direction at
   ``crypto_cores x rate / crypto_directions``.
@@ -98,8 +98,9 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
                           "40% from 16 flows per GPU pair (data/measurements.csv ecmp_16_flows_speedup)"),
     "encryption": ("nic", "assumption: the Nitro card encrypts at line rate, at no cost to the host (it rests on "
                           "AWS's description of its Nitro system, the article's security principle 3, which notebook "
-                          "03 examines; a customer cannot observe the link)"),
-    "aesgcm_Bps_per_core": (4e9, "docs/references.md section 3: AES-GCM about 4 GB/s per core (openssl speed)"),
+                          "03 examines; cannot be checked: a customer cannot observe the link)"),
+    "aesgcm_Bps_per_core": (4e9, "assumption: 4 GB/s, rounded from 3.9 GB/s = 0.64 cycles/byte (Drucker, "
+                                 "Gueron, Krasnov 2018) at an assumed 2.5 GHz (docs/references.md section 3)"),
     "crypto_cores": (32, "assumption: host cores that can be spared for encryption and decryption together"),
     "crypto_directions": (2, "assumption: the all-reduce sends and receives at line rate at once (full duplex), "
                              "so CPU encryption needs cores to encrypt the outgoing and as many again to decrypt "

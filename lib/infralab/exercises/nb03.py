@@ -148,10 +148,10 @@ def _genuine(name: str) -> tuple[bytes, dt.datetime]:
     return doc, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
 
 
-def wire_forms(expected_nonce: bytes = bytes(20)) -> tuple[str, bool]:
+def wire_forms(expected_nonce: bytes = bytes(20)) -> tuple[str, str]:
     """(the check that refuses the 2026 document once its indefinite-length payload is re-encoded
-    as a definite-length map with the same content, is the 2024 document (null nonce) accepted when
-    the verifier is told to expect ``expected_nonce``?)."""
+    as a definite-length map with the same content, the check that refuses the 2024 document (null
+    nonce) when the verifier is told to expect ``expected_nonce``, or 'accepted')."""
     root = data_path("aws_nitro_enclaves_root_g1.pem").read_bytes()
     doc, when = _genuine("2026-02-02")
     prot, unprot, body, sig = cbor2.loads(doc)
@@ -164,10 +164,10 @@ def wire_forms(expected_nonce: bytes = bytes(20)) -> tuple[str, bool]:
     doc24, when24 = _genuine("2024-07-16")
     try:
         en.verify_attestation(doc24, root, at=when24, nonce=expected_nonce)
-        accepted = True
-    except en.AttestationError:
-        accepted = False
-    return refused_by, accepted
+        refused24 = "accepted"
+    except en.AttestationError as err:
+        refused24 = err.check
+    return refused_by, refused24
 
 
 # --- Exercise 6: a policy on PCR1 alone, and on PCR2 alone -------------------------------------
@@ -230,8 +230,8 @@ EXERCISES = [
         hint_text=(
             "Answer with a tuple of two parts. (a) To whose public key is `CiphertextForRecipient` "
             "encrypted, and where does the matching private key live? (b) The public key sits in the "
-            "document's payload. Which part of the document covers every payload byte, and which "
-            "check of the key service reads it? The option names are the `check` values that "
+            "document's payload. Which of the checks, in the order they run, would notice a payload byte "
+            "that changed after the document was made? The option names are the `check` values that "
             "`KMSAccessDenied` carries."),
         explanation=(
             "(a) No. `CiphertextForRecipient` is encrypted to an RSA public key that the enclave "
@@ -252,9 +252,8 @@ EXERCISES = [
                 "name": b"s3://models/llm-70b/shard-0001", "other_name": b"s3://other"},
         hint_text=(
             "Answer with a tuple of two booleans. (a) What does GCM's tag cover besides the "
-            "ciphertext? Try `en.envelope_decrypt(env, kek, aad=b\"s3://other\")`. (b) Compare the "
-            "stored sizes (wrapped key, nonces, ciphertext) of an envelope made with `aad=name` and "
-            "one made without it."),
+            "ciphertext, and what happens when the name given at decryption differs? (b) What is "
+            "stored in an envelope, and is the associated data among it?"),
         explanation=(
             "(a) No: the tag covers the associated data, so an envelope copied under another name "
             "fails authentication (`InvalidTag`, here `EnvelopeTampered`), as your call under "
@@ -273,9 +272,9 @@ EXERCISES = [
                 "patched_kernel": b"linux 6.1.1 kernel"},
         hint_text=(
             "Answer with a tuple of four parts: did PCR0, PCR1 and the application's PCR change "
-            "(three booleans), and which condition key? Which sections does each PCR hash? Try `en.measure_image(b\"linux 6.1.1 kernel\", init, app)` "
-            "against `v1`. For the condition: it must stay the same when only the kernel changes, and "
-            "change when the application does."),
+            "(three booleans), and which condition key? Which sections does each PCR hash (section 3)? "
+            "For the condition: set your three booleans beside what the policy must tolerate and what "
+            "it must catch."),
         explanation=(
             "PCR0 (kernel, init and application) and PCR1 (kernel and init) change; PCR2 "
             "(application only) does not. So `kms:RecipientAttestation:PCR2` pins \"this exact "
@@ -296,8 +295,7 @@ EXERCISES = [
             "Use `with_payload` to make the tampered document and verify it `at=when`; the refusal "
             "names its check in `err.check`. Before you run it, predict: with no `expected_pcrs` "
             "given, which of the checks in `en.CHECKS` ever looks at the PCR bytes, directly or "
-            "indirectly? Which part of the document was computed over every payload byte, and who "
-            "holds the key that made it?"),
+            "indirectly? Of the checks that do, which runs first?"),
         explanation=(
             "The document is refused by the `signature` check. The tampered payload is still "
             "well-formed CBOR with a 48-byte PCR4, the certificates and their chain are untouched and "
@@ -308,21 +306,22 @@ EXERCISES = [
     Exercise(
         number=5,
         title="the wire forms of genuine documents",
-        kind=Parts((Choice((*en.CHECKS, "accepted")), Boolean()),
+        kind=Parts((Choice((*en.CHECKS, "accepted")), Choice((*en.CHECKS, "accepted"))),
                    labels=("re-encoded 2026 payload", "2024 document with an expected nonce")),
         compute=wire_forms,
         params={"expected_nonce": bytes(20)},
         hint_text=(
             "A tuple of two parts. (a) Re-encoding the payload map with a definite length keeps every "
             "field and value: does it keep every byte? Which bytes does the COSE "
-            "`Sig_structure` contain? (b) What does the verifier compare a requested nonce with, and "
-            "what does the 2024 document carry in that field?"),
+            "`Sig_structure` contain? (b) How does the verifier read an optional field that is CBOR "
+            "null, and which of its checks compare a value the caller asked for with the document's?"),
         explanation=(
             "(a) The `signature` check refuses it. The content is the same, but the signature covers "
             "the payload's exact bytes (`Sig_structure` embeds them), and `0xbf ... 0xff` is not "
             "`0xa9 ...`: a verifier must never re-encode before checking, and accepting the "
             "indefinite form costs nothing, because a forger cannot re-sign any other form either. "
-            "(b) No: its nonce is CBOR null, which the verifier reads as absent, so a request for a "
+            "(b) The `nonce` check: the 2024 document's nonce is CBOR null, which the verifier reads as "
+            "absent (the `payload` check accepts it, as genuine documents carry it), so a request for a "
             "nonce fails the `nonce` check. Reading null as absent is lax only in what it accepts "
             "as *no value*; it never turns a missing value into a matching one."),
     ),

@@ -177,8 +177,8 @@ EXERCISES = [
         hint_text=(
             "(a) An all-reduce sends and receives at once: how many bytes per second must the host encrypt and "
             "decrypt, and how much does one core do? (b) What bandwidth is left each way when 32 cores share both "
-            "jobs, and how much of the step was exposed communication to begin with? (c) Does p4d's link need more "
-            "than 32 cores, and is its all-reduce hidden anyway?"),
+            "jobs, and how much of the step was exposed communication to begin with? (c) How many cores would p4d's "
+            "400 Gb/s need, counting both directions, against the 32 the model spares?"),
         explanation=(
             "An all-reduce sends and receives at line rate at once, so at 3,200 Gb/s (400 GB/s each way) "
             "the CPU must encrypt 400 GB/s and decrypt 400 GB/s: `cores_for_line_rate(2 * 3200, 4e9)` = 200 "
@@ -198,8 +198,9 @@ EXERCISES = [
         compute=tornado_with_big_batch,
         params={"tokens_per_step": 16e6},
         hint_text=(
-            "Five times more tokens per step: what grows, the compute of a step or the gradient bytes? Which "
-            "assumptions can move the days once the all-reduce hides behind compute?"),
+            "Five times more tokens per step: what grows, the compute of a step or the gradient bytes? Does the "
+            "all-reduce then hide under every setting of the network and security assumptions, or can one "
+            "setting still cut the bandwidth it gets?"),
         explanation=(
             "The ranking flips: MFU (the chips pillar) now moves the days most. Five "
             "times more compute per step hides the whole all-reduce at the link rate, even over ECMP's "
