@@ -216,10 +216,11 @@ def test_a_slip_by_a_common_factor_gets_the_exercises_own_nudge():
 
 def test_nb00_exercise_5_names_the_factor_of_2_slips(capsys):
     ex = exercises.load("00")[5]
-    differ, ulps, closer = ex.answer()
-    for wrong, words in (((2 * differ, ulps, closer), "count each differing element twice"),
-                         ((differ // 2, ulps, closer), "only the elements where one result is the larger"),
-                         ((differ, 2 * ulps, closer), "a bound a comparison might allow")):
+    same, opposite, ulps = ex.answer()
+    for wrong, words in (((2 * same, opposite, ulps), "count each differing element twice"),
+                         ((same // 2, opposite, ulps), "only the elements where one result is the larger"),
+                         ((same, 2 * opposite, ulps), "count each differing element twice"),
+                         ((same, opposite, ulps // 2), "half an ulp bounds the error of one rounding")):
         assert ex.check(wrong) is False
         out = capsys.readouterr().out
         assert "by a factor of 2" in out and words in out, out

@@ -387,3 +387,24 @@ def test_calibration_parameter_outside_its_range_names_it(key, value):
         th.chain_temperature(700.0, "liquid", **{key: value})
     with pytest.raises(ValueError, match="power_w"):
         th.chain_temperature(-1.0, "liquid")
+
+
+def test_notebook02_rack_mixes_beat_one_kind_from_two_liquid_racks():
+    """Notebook 02, section 5: every mix with at least as many liquid racks as the smallest mix that
+    beats one kind alone also beats it (the "holds only if" reads as a threshold on liquid racks)."""
+    rng = np.random.default_rng(7)
+    servers = np.concatenate([np.full(12, 10_200.0), np.full(8, 14_300.0), rng.uniform(400, 1_200, 60)])
+    liquid_only = np.r_[np.zeros(12, bool), np.ones(8, bool), np.zeros(60, bool)]
+    caps = dict(rack_power_w=40_000, air_cooling_w=25_000, liquid_rack_power_w=120_000, liquid_cooling_w=120_000)
+    designs = {}
+    for n_liquid in range(4):
+        n_air = next((n for n in range(60)
+                      if th.place_servers(servers, liquid_only, n, n_liquid, **caps)["unplaced_w"] == 0), None)
+        if n_air is not None:
+            designs[(n_air, n_liquid)] = th.place_servers(servers, liquid_only, n_air, n_liquid, **caps)["stranded_w"]
+    mixes = {k: v for k, v in designs.items() if k[0] > 0 and k[1] > 0}
+    best_single = min(v for k, v in designs.items() if k not in mixes)
+    beating = [k for k, v in mixes.items() if v < best_single]
+    n_min = min(k[1] for k in beating)
+    assert n_min == 2
+    assert all(k in beating for k in mixes if k[1] >= n_min)

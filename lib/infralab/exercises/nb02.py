@@ -18,7 +18,7 @@ Examples
 >>> [round(a, 3) for a in ex[3].answer()]         # m^2 of fins at 30 C and 32 C inlet
 [0.667, 0.769]
 >>> ex[5].answer()[0], round(ex[5].answer()[1], 1), ex[5].answer()[2]   # racks in all, kW, kind
-(6, 35.7, 'spare')
+(7, 75.7, 'both')
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def tim_halved(cooling: str = "liquid", tim_r_m2k_w: float = 5e-6, limit_c: floa
 
 # --- Exercise 5: raise the air cooling cap ----------------------------------------------------
 
-def rack_mix_with_air_cap(air_cooling_w: float = 40_000.0, rack_power_w: float = 40_000.0,
+def rack_mix_with_air_cap(air_cooling_w: float = 30_000.0, rack_power_w: float = 40_000.0,
                           liquid_rack_power_w: float = 120_000.0, liquid_cooling_w: float = 120_000.0,
                           n_liquid_racks: int = 1, air_servers: tuple = (12, 10_200.0),
                           liquid_servers: tuple = (8, 14_300.0),
@@ -255,33 +255,29 @@ EXERCISES = [
     ),
     Exercise(
         number=5,
-        title="raise the air cooling cap to 40 kW: racks needed, stranded power and its kind",
+        title="raise the air cooling cap to 30 kW: racks needed, stranded power and its kind",
         kind=Parts((Number(unit="racks", rtol=0.01, mistakes=()),
                     Number(unit="kW", rtol=0.02, mistakes=("x1e3",)),
                     Choice(("cooling", "spare", "both")))),
         compute=rack_mix_with_air_cap,
-        params={"air_cooling_w": 40_000.0, "rack_power_w": 40_000.0, "liquid_rack_power_w": 120_000.0,
+        params={"air_cooling_w": 30_000.0, "rack_power_w": 40_000.0, "liquid_rack_power_w": 120_000.0,
                 "liquid_cooling_w": 120_000.0, "n_liquid_racks": 1, "air_servers": (12, 10_200.0),
                 "liquid_servers": (8, 14_300.0), "small_servers": (60, 400.0, 1_200.0), "seed": 7},
         hint_text=(
-            "Section 5's two helpers already answer (a) and (b) once the caps say 40 kW: which of "
-            "them finds the fewest air racks, and which one splits the stranded power? Stranded power "
-            "is provisioned minus placed, over every provisioned rack, and the report splits it in "
-            "two: read both parts. Answer with a tuple (racks in all, air and "
-            "liquid; stranded kW; one of the three words)."),
+            "How much of an air rack's 40 kW can it hold once its cooling says 30 kW, and how many "
+            "such racks do the servers that do not go to the liquid rack need? Stranded power is "
+            "provisioned minus placed, over every provisioned rack: is any rack's power cap still above "
+            "its cooling cap, and is any rack left part-empty? Answer with a tuple (racks in all, air "
+            "and liquid; stranded kW; one of the three words)."),
         explanation=(
-            "With the air cooling cap equal to the power cap, an air rack can take 40 kW instead of "
-            "25 kW, and five air racks plus the liquid rack, six in all, place all 284.3 kW from 320 kW "
-            "provisioned (against eight racks and 400 kW with the 25 kW cap). "
-            "No power is cooling-stranded any more (no rack's power cap exceeds its cooling cap); the "
-            "35.7 kW left stranded is all spare room: the liquid rack's unused 5.6 kW (120 kW against "
-            "114.4 kW of liquid-only servers) and, for nearly all the rest, the fifth air rack, which "
-            "first-fit decreasing leaves only about a quarter full (the other four are nearly full). "
-            "It is the same 35.7 kW as the best mix of section 5's verdict (2 liquid + 2 air racks) "
-            "for a reason worth seeing: once every server is placed, stranded power is provisioned "
-            "minus 284.3 kW, and both designs provision 320 kW. "
-            "Against 115.7 kW stranded with the 25 kW cap (105.0 kW of it behind the cooling cap), the "
-            "air loop's capacity was the binding constraint, exactly what liquid cooling or rear-door "
-            "heat exchangers relieve."),
+            "With a 30 kW cooling cap an air rack holds 30 kW instead of 25 kW. The liquid rack takes "
+            "the 114.4 kW of liquid-only servers; the other 169.9 kW need six air racks (five full ones "
+            "hold about 150 kW), seven racks in all, from 360 kW provisioned. The 75.7 kW stranded is "
+            "both kinds: 60 kW behind the cooling cap (10 kW of each of the six air racks' 40 kW power "
+            "caps) and 15.7 kW of spare room, mostly in the sixth air rack, which is only about two "
+            "thirds full. Against 115.7 kW with the 25 kW cap (eight racks) that saves 40 kW of "
+            "stranded power and one rack; the full retrofit to 40 kW (section 5's verdict) strands "
+            "35.7 kW, all spare room. Each step of cooling moves power out of the cooling-stranded "
+            "column, but the spare room left by packing stays."),
     ),
 ]
