@@ -169,8 +169,12 @@ def test_inputs_are_not_modified():
 def test_nb00_exercise_5_matches_exact_arithmetic():
     rng = np.random.default_rng(0)                        # as tests/cudasim/test_twins_stream.py
     b, c = rng.random(1000), rng.random(1000)
-    fused = [_exact_fma(bi, ci, 1.5) for bi, ci in zip(b.tolist(), c.tolist())]
-    unfused = [bi + 1.5 * ci for bi, ci in zip(b.tolist(), c.tolist())]
-    differ = sum(f != u for f, u in zip(fused, unfused))
-    apart = max(_doubles_apart(f, u) for f, u in zip(fused, unfused))
-    assert exercises.load("00")[5].answer() == (differ, apart, True)
+    def compare(s):
+        fused = [_exact_fma(bi, ci, s) for bi, ci in zip(b.tolist(), c.tolist())]
+        unfused = [bi + s * ci for bi, ci in zip(b.tolist(), c.tolist())]
+        return (sum(f != u for f, u in zip(fused, unfused)),
+                max(_doubles_apart(f, u) for f, u in zip(fused, unfused)))
+    differ_same_sign, _ = compare(1.5)            # (a) b and s*c of one sign: the two results at most 1 ulp apart
+    differ_opposite, apart_opposite = compare(-1.5)   # (b), (c): opposite signs, cancellation widens the gap
+    assert compare(1.5)[1] == 1
+    assert exercises.load("00")[5].answer() == (differ_same_sign, differ_opposite, apart_opposite)
