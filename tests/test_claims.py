@@ -172,3 +172,17 @@ def test_principle_2_check_reads_both_halves_of_the_condition():
     glass = {**admin, "Action": ["kms:PutKeyPolicy"], "Principal": {"AWS": "arn:aws:iam::1:role/break-glass"}}
     assert claims.principle_2_check({"Statement": [pinned, glass]},
                                     break_glass="arn:aws:iam::1:role/break-glass")["holds"]
+
+
+def test_principle_2_check_fails_closed_on_odd_statements():
+    from infralab import claims
+    pinned = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/parent"}, "Action": "kms:Decrypt",
+              "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": "ab" * 48}}}
+    # NotAction allows every action it does not list, Decrypt and PutKeyPolicy included
+    sneaky = {"Effect": "Allow", "Principal": "*", "NotAction": "kms:ScheduleKeyDeletion"}
+    got = claims.principle_2_check({"Statement": [pinned, sneaky]})
+    assert not got["release_pinned"] and not got["admin_limited"] and not got["holds"]
+    # a condition block that is not a map pins nothing
+    assert not claims.principle_2_check({"Statement": [{**pinned, "Condition": "x"}]})["holds"]
+    with pytest.raises(TypeError, match="statement 0"):
+        claims.principle_2_check({"Statement": ["kms:Decrypt"]})

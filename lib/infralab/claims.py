@@ -216,19 +216,34 @@ def principle_2_check(policy: dict, break_glass: str | None = None) -> dict:
     of 96 hex digits that are not all zero. ``admin_limited``: no ``Allow`` statement gives
     ``kms:PutKeyPolicy`` or ``kms:CreateGrant`` to a principal other than ``break_glass``. The key policy
     is only half of who can act on a key: IAM policies of the account can grant the same actions,
-    so ``admin_limited`` speaks for the key policy alone (the details say so).
+    so ``admin_limited`` speaks for the key policy alone (the details say so). A ``NotAction``
+    statement allows everything it does not name, so it is read as ``*``; a malformed condition
+    block pins nothing. ``TypeError`` for a policy or statement that is not a dict.
+
+    Examples
+    --------
+    >>> allow = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/parent"}, "Action": "kms:Decrypt",
+    ...          "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": "ab" * 48}}}
+    >>> principle_2_check({"Statement": [allow]})["holds"]
+    True
+    >>> principle_2_check({"Statement": [{**allow, "Condition": {}}]})["release_pinned"]
+    False
     """
     if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), (list, dict)):
         raise TypeError("policy must be a dict with a 'Statement' list")
     details, release_ok, admin_ok = [], True, True
     for n, st in enumerate(_as_list(policy["Statement"])):
+        if not isinstance(st, dict):
+            raise TypeError(f"policy statement {n} must be a dict, got {type(st).__name__}")
         if st.get("Effect") != "Allow":
             continue
         actions = _as_list(st.get("Action", []))
         sid = st.get("Sid", f"statement {n}")
-        wild = any(a in ("*", "kms:*") for a in actions)
+        # NotAction allows everything it does not name: read it as a wildcard (fail closed)
+        wild = "NotAction" in st or any(a in ("*", "kms:*") for a in actions)
         if wild or any(a in _RELEASE_ACTIONS for a in actions):
-            values = [v for cond in st.get("Condition", {}).values() if isinstance(cond, dict)
+            conditions = st.get("Condition", {})
+            values = [v for cond in (conditions.values() if isinstance(conditions, dict) else ()) if isinstance(cond, dict)
                       for k, v in cond.items() if k.lower() == "kms:recipientattestation:imagesha384"]
             good = [v for v in values if isinstance(v, str) and len(v) == 96
                     and all(c in "0123456789abcdefABCDEF" for c in v) and set(v) != {"0"}]
