@@ -225,31 +225,25 @@ class Number(Kind):
         """Words for the recognised mistake that ``x`` matches (after "your value"), or ``""``."""
         if exp == 0:
             return ""
+        direction = "too large" if abs(x) > abs(exp) else "too small"
+        slips = [(factor, f"is {direction} by a factor of {_fmt(max(factor, 1 / factor))}: {question}")
+                 for factor, question in self.slips]
+        generic = [(f, f"has {text}" if factor < 0 else f"is {direction} by {text}")
+                   for factor, text in (MISTAKES[name] for name in self.mistakes)
+                   for f in ((factor,) if factor < 0 else (factor, 1 / factor))]
+        # the exercise's own slips come first; among each group the closest match wins
+        return self._closest(x, exp, slips) or self._closest(x, exp, generic)
+
+    def _closest(self, x: float, exp: float, candidates: list[tuple[float, str]]) -> str:
+        """The words of the candidate ``(factor, words)`` whose ``exp * factor`` is within tolerance of
+        ``x`` and nearest to it (relative error), or ``""`` when none is."""
         best, best_err = "", math.inf
-        for factor, question in self.slips:           # the exercise's own slips come first
+        for factor, words in candidates:
             target = exp * factor
-            if not self.close(x, target):
-                continue
-            err = abs(x - target) / abs(target)
-            if err < best_err:
-                best_err = err
-                words = "too large" if abs(x) > abs(exp) else "too small"
-                best = f"is {words} by a factor of {_fmt(max(factor, 1 / factor))}: {question}"
-        if best:
-            return best
-        for name in self.mistakes:
-            factor, text = MISTAKES[name]
-            for f in ((factor,) if factor < 0 else (factor, 1 / factor)):
-                target = exp * f
-                if not self.close(x, target):
-                    continue
+            if self.close(x, target):
                 err = abs(x - target) / abs(target)
                 if err < best_err:
-                    best_err = err
-                    if factor < 0:
-                        best = f"has {text}"
-                    else:
-                        best = ("is too large" if abs(x) > abs(exp) else "is too small") + f" by {text}"
+                    best, best_err = words, err
         return best
 
 
